@@ -1,0 +1,34 @@
+{#
+  Money stays exact: decimal(38, 10) through every computation; rounding to cents
+  (half away from zero) happens only in published mart columns, via round_money().
+#}
+{% macro money(expression) -%}
+    cast({{ expression }} as decimal(38, 10))
+{%- endmacro %}
+
+{% macro round_money(expression) -%}
+    cast(round({{ expression }}, 2) as decimal(18, 2))
+{%- endmacro %}
+
+{#
+  An amount in the reporting currency: converted at the latest fx_rate on or before
+  `on_date` (METRICS.md). Null when no rate is known, which the staging tests reject.
+#}
+{% macro to_reporting(amount, currency, on_date) -%}
+    {{ return(adapter.dispatch('to_reporting')(amount, currency, on_date)) }}
+{%- endmacro %}
+
+{% macro default__to_reporting(amount, currency, on_date) -%}
+    case
+        when {{ amount }} is null then null
+        when {{ currency }} = '{{ var("reporting_currency") }}' then {{ money(amount) }}
+        else {{ money(amount ~ ' * (
+            select fx.rate_to_reporting
+            from ' ~ ref('stg_comp__fx_rates') ~ ' as fx
+            where fx.currency = ' ~ currency ~ '
+              and fx.rate_date <= ' ~ on_date ~ '
+            order by fx.rate_date desc
+            limit 1
+        )') }}
+    end
+{%- endmacro %}

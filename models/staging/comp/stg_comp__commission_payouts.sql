@@ -1,0 +1,25 @@
+-- Restricted: payouts are compensation data (see _comp__models.yml).
+with source as (
+    {{ latest_versions(source('comp', 'commission_payout'), ['payout_id']) }}
+),
+
+renamed as (
+    select
+        payout_id,
+        employee_id,
+        period_start,
+        currency,
+        amount as amount_local,
+        paid_date
+    from source
+    where not _is_deleted
+),
+
+converted as (
+    select
+        *,
+        {{ to_reporting('amount_local', 'currency', 'paid_date') }} as amount
+    from renamed
+)
+
+select * from converted

@@ -1,0 +1,14 @@
+with source as (
+    {{ latest_versions(source('comp', 'fx_rate'), ['rate_date', 'currency']) }}
+),
+
+renamed as (
+    select
+        currency,
+        rate_date,
+        rate_to_reporting
+    from source
+    where not _is_deleted
+)
+
+select * from renamed

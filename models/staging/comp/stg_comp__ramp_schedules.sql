@@ -1,0 +1,14 @@
+with source as (
+    {{ latest_versions(source('comp', 'ramp_schedule'), ['plan_id', 'tenure_month']) }}
+),
+
+renamed as (
+    select
+        plan_id,
+        tenure_month,
+        quota_share
+    from source
+    where not _is_deleted
+)
+
+select * from renamed

@@ -1,0 +1,20 @@
+with source as (
+    {{ latest_versions(source('crm', 'account'), ['id']) }}
+),
+
+renamed as (
+    select
+        id as account_id,
+        owner_id,
+        name as account_name,
+        industry,
+        type as account_type,
+        billing_country,
+        annual_revenue,
+        created_date as created_at,
+        system_modstamp as modified_at
+    from source
+    where not _is_deleted
+)
+
+select * from renamed

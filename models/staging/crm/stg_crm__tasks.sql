@@ -1,0 +1,20 @@
+with source as (
+    {{ latest_versions(source('crm', 'task'), ['id']) }}
+),
+
+renamed as (
+    select
+        id as task_id,
+        owner_id,
+        account_id,
+        who_id,
+        what_id,
+        type as task_type,
+        status as task_status,
+        activity_date,
+        created_date as created_at
+    from source
+    where not _is_deleted
+)
+
+select * from renamed

@@ -1,0 +1,15 @@
+with source as (
+    {{ latest_versions(source('crm', 'territory'), ['id']) }}
+),
+
+renamed as (
+    select
+        id as territory_id,
+        name as territory_name,
+        region,
+        segment
+    from source
+    where not _is_deleted
+)
+
+select * from renamed

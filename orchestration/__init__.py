@@ -1,0 +1,1 @@
+"""salesops-warehouse Dagster code location: ingest -> dbt -> quality -> publish."""

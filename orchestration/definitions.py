@@ -1,0 +1,25 @@
+"""The one Definitions object of the salesops code location."""
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from orchestration.ingest.assets import ingest_assets
+from orchestration.progress import progress_logger
+from orchestration.publish.assets import published_marts
+from orchestration.resources import warehouse_from_env
+from orchestration.schedules import build_job, daily_build
+from orchestration.sensors import new_landing_day
+from orchestration.transform.assets import dbt_models
+from orchestration.transform.project import DBT_EXECUTABLE, dbt_project
+
+defs = dg.Definitions(
+    assets=[*ingest_assets, dbt_models, published_marts],
+    jobs=[build_job],
+    schedules=[daily_build],
+    sensors=[new_landing_day],
+    resources={
+        "warehouse": warehouse_from_env(),
+        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE)),
+    },
+    loggers={"console": progress_logger},
+)

@@ -1,0 +1,146 @@
+"""The source contracts, loaded from contracts.yml (the project's one copy of CONTRACTS.md).
+
+Ingestion checks and types every landing file with these; `dbt_sources_yaml` renders the
+dbt source declarations from the same objects, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+CONTRACTS_FILE = Path(__file__).with_name("contracts.yml")
+TYPES = ("str", "int", "decimal", "num", "bool", "date", "ts")
+VERSION_COLUMNS = ("system_modstamp", "updated_at")
+# Bookkeeping columns every raw table carries besides its contract columns.
+BOOKKEEPING = {
+    "_batch_date": "date",
+    "_source_file": "varchar",
+    "_line": "bigint",
+    "_version_ts": "timestamp",
+    "_is_deleted": "boolean",
+    "_loaded_at": "timestamp",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    required: bool
+    restricted: bool
+
+
+@dataclass(frozen=True)
+class TableContract:
+    source: str
+    name: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    optional_table: bool = False
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def version_column(self) -> str | None:
+        """The column that orders versions of a key (latest wins), if the table has one."""
+        return next((c for c in VERSION_COLUMNS if c in self.column_names), None)
+
+    @property
+    def raw_table(self) -> str:
+        return f"{self.source}__{self.name}"
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+
+def _parse_table(source: str, name: str, spec: dict) -> TableContract:
+    optional = set(spec.get("optional", []))
+    restricted = spec.get("restricted", [])
+    columns = []
+    for col, typ in spec["columns"].items():
+        if typ not in TYPES:
+            raise ValueError(f"contracts.yml: {source}.{name}.{col}: unknown type {typ!r}")
+        columns.append(
+            Column(col, typ, col not in optional, restricted == "all" or col in restricted)
+        )
+    key = tuple(spec["key"])
+    unknown = (set(key) | optional | set(restricted if restricted != "all" else [])) - set(
+        spec["columns"]
+    )
+    if unknown:
+        raise ValueError(f"contracts.yml: {source}.{name}: unknown columns {sorted(unknown)}")
+    return TableContract(source, name, key, tuple(columns), bool(spec.get("optional_table")))
+
+
+@functools.cache
+def load_contracts(path: Path = CONTRACTS_FILE) -> dict[str, dict[str, TableContract]]:
+    """Every source's table contracts: {source: {table: TableContract}}."""
+    raw = yaml.safe_load(path.read_text())
+    return {
+        source: {name: _parse_table(source, name, spec) for name, spec in tables.items()}
+        for source, tables in raw.items()
+    }
+
+
+def dbt_sources_yaml(source: str) -> str:
+    """The dbt `sources:` YAML for one source, rendered from its contracts."""
+    tables = []
+    for contract in load_contracts()[source].values():
+        columns = [
+            {
+                "name": c.name,
+                "description": f"{c.type}{'' if c.required else ', optional'}"
+                + (", restricted" if c.restricted else ""),
+                **({"meta": {"restricted": True}} if c.restricted else {}),
+                **({"data_tests": ["not_null"]} if c.name in contract.key and c.required else {}),
+            }
+            for c in contract.columns
+        ]
+        tables.append(
+            {
+                "name": contract.name,
+                "identifier": contract.raw_table,
+                "description": f"Every loaded version of {source}.{contract.name} "
+                f"(key: {', '.join(contract.key)}).",
+                "meta": {"key": list(contract.key), "dagster": {"asset_key": ["raw", source]}},
+                "columns": columns,
+                "data_tests": [
+                    {
+                        "no_conflicting_versions": {
+                            "arguments": {
+                                "key": list(contract.key),
+                                "version_column": contract.version_column,
+                                "columns": list(contract.column_names),
+                            }
+                        }
+                    }
+                ]
+                if contract.version_column
+                else [],
+            }
+        )
+    doc = {
+        "version": 2,
+        "sources": [
+            {
+                "name": source,
+                "schema": "raw",
+                "description": f"Raw {source} landing files, every version, as loaded by the "
+                f"ingest asset raw/{source}. Generated from orchestration/ingest/contracts.yml "
+                "by `salesops contracts --write-dbt-sources`: do not edit by hand.",
+                "tables": tables,
+            }
+        ],
+    }
+    header = "# Generated from orchestration/ingest/contracts.yml; do not edit by hand.\n"
+    return header + yaml.safe_dump(doc, sort_keys=False, width=100)

@@ -1,0 +1,487 @@
+"""Landing files -> raw DuckDB tables, checked against the source contracts.
+
+Layout: <landing>/<source>/<YYYY-MM-DD>/<table>.<csv|parquet|jsonl>. Every file is read as
+text, its headers normalised (camelCase or snake_case, BOM, Fivetran bookkeeping columns),
+and every value coerced to its contract type in DuckDB. A row that breaks the contract goes
+to `raw._rejects` with file, line and reason; a file that cannot be read, or lacks a required
+column, raises `ContractError` naming the file and the problem, and the source's whole load
+rolls back. Every file gets a row in `raw._load_ledger` with rows_in = rows_loaded +
+rows_rejected. A (source, day) is reloaded only when its files changed, and a reload replaces
+exactly that day's rows, so loading is idempotent and raw mirrors the landing folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from orchestration.ingest.contracts import BOOKKEEPING, TableContract, load_contracts
+
+EXTENSIONS = (".csv", ".parquet", ".jsonl")
+# Fivetran's bookkeeping columns: accepted on any table, typed, and folded into _is_deleted.
+FIVETRAN = {"_fivetran_synced": "ts", "_fivetran_deleted": "bool", "_fivetran_active": "bool"}
+SQL_TYPES = {
+    "str": "varchar",
+    "int": "bigint",
+    "decimal": "decimal(38, 10)",
+    "num": "decimal(38, 10)",
+    "bool": "boolean",
+    "date": "date",
+    "ts": "timestamp",
+}
+DAY_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+META_TABLES = {
+    "_rejects": """source varchar, table_name varchar, batch_date date, source_file varchar,
+        line bigint, reason varchar, record varchar""",
+    "_load_ledger": """source varchar, table_name varchar, batch_date date, source_file varchar,
+        file_sha256 varchar, rows_in bigint, rows_loaded bigint, rows_rejected bigint,
+        status varchar, message varchar, loaded_at timestamp""",
+    "_loaded_days": "source varchar, batch_date date, fingerprint varchar, loaded_at timestamp",
+}
+
+
+class ContractError(Exception):
+    """A landing file that cannot be loaded at all; the message names the file and the problem."""
+
+
+@dataclass
+class FileResult:
+    source: str
+    table: str
+    batch_date: date
+    path: Path
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    status: str = "loaded"
+    message: str = ""
+
+
+@dataclass
+class IngestReport:
+    source: str
+    days_loaded: list[date] = field(default_factory=list)
+    days_unchanged: list[date] = field(default_factory=list)
+    days_removed: list[date] = field(default_factory=list)
+    files: list[FileResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_rejected(self) -> int:
+        return sum(f.rows_rejected for f in self.files)
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def normalise_header(name: str) -> str:
+    """`StageName`, `stage_name`, ` Stage Name ` -> `stage_name`; `CurrencyIsoCode` ->
+    `currency_iso_code`; `MQLDate` -> `mql_date`; `_fivetran_synced` stays as it is."""
+    name = name.replace("\ufeff", "").strip()
+    lead = "_" if name.startswith("_") else ""
+    name = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name.lstrip("_"))
+    name = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    name = re.sub(r"[^0-9a-zA-Z_]+", "_", name).strip("_")
+    return lead + re.sub(r"_+", "_", name).lower()
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading files as text: (header, [(line, values)], [(line, reason, raw)])
+# ---------------------------------------------------------------------------------------------
+
+ParsedFile = tuple[list[str], list[tuple[int, list[str | None]]], list[tuple[int, str, str]]]
+
+
+def read_csv(path: Path) -> ParsedFile:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ContractError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+    except csv.Error as exc:
+        raise ContractError(f"{path}: unreadable CSV header: {exc}") from exc
+    if header is None:
+        return [], [], []
+    lines = text.splitlines()
+    rows: list[tuple[int, list[str | None]]] = []
+    malformed: list[tuple[int, str, str]] = []
+    line = reader.line_num
+    while True:
+        start = line + 1
+        try:
+            values = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            line = reader.line_num
+            raw = "\n".join(lines[start - 1 : line])
+            malformed.append((start, f"malformed CSV line: {exc}", raw))
+            continue
+        line = reader.line_num
+        if values == []:
+            continue  # a blank line is not a row
+        if len(values) != len(header):
+            reason = f"malformed CSV line: expected {len(header)} fields, found {len(values)}"
+            malformed.append((start, reason, "\n".join(lines[start - 1 : line])))
+            continue
+        rows.append((start, values))
+    return header, rows, malformed
+
+
+def read_jsonl(path: Path) -> ParsedFile:
+    records: list[tuple[int, dict]] = []
+    malformed: list[tuple[int, str, str]] = []
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ContractError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    for number, raw in enumerate(text.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+            if not isinstance(record, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as exc:
+            malformed.append((number, f"malformed JSON line: {exc}", raw))
+            continue
+        records.append((number, record))
+    header: list[str] = []
+    for _, record in records:
+        header.extend(k for k in record if k not in header)
+
+    def text_of(value) -> str | None:
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (dict, list)):
+            return json.dumps(value)
+        return str(value)
+
+    rows = [(n, [text_of(r.get(k)) for k in header]) for n, r in records]
+    return header, rows, malformed
+
+
+def read_parquet(path: Path) -> ParsedFile:
+    try:
+        con = duckdb.connect()
+        rel = con.sql(f"select * from read_parquet({_literal(str(path))})")
+        header = list(rel.columns)
+        casts = ", ".join(f"cast({quote(c)} as varchar)" for c in header)
+        data = con.sql(f"select {casts} from read_parquet({_literal(str(path))})").fetchall()
+    except duckdb.Error as exc:
+        raise ContractError(f"{path}: unreadable Parquet file: {exc}") from exc
+    return header, [(i, list(r)) for i, r in enumerate(data, start=1)], []
+
+
+READERS = {".csv": read_csv, ".jsonl": read_jsonl, ".parquet": read_parquet}
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+# ---------------------------------------------------------------------------------------------
+# Typing rows in DuckDB
+# ---------------------------------------------------------------------------------------------
+
+
+def _coerce(column: str, typ: str) -> tuple[str, str]:
+    """(typed expression, expression that is true when a present value does not coerce)."""
+    text = f"nullif(trim({quote(column)}), '')"
+    typed = {
+        "str": text,
+        "int": f"try_cast({text} as bigint)",
+        "decimal": f"try_cast({text} as decimal(38, 10))",
+        "num": f"try_cast({text} as decimal(38, 10))",
+        "bool": f"(case lower({text}) when 'true' then true when '1' then true "
+        f"when 't' then true when 'false' then false when '0' then false "
+        f"when 'f' then false end)",
+        "date": f"try_cast(try_strptime({text}, '%Y-%m-%d') as date)",
+        "ts": f"try_cast(try_cast({text} as timestamptz) at time zone 'UTC' as timestamp)",
+    }[typ]
+    return typed, f"({text} is not null and {typed} is null)"
+
+
+def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw schema, one table per contract table, and the ingestion meta tables."""
+    con.execute("create schema if not exists raw")
+    for name, columns in META_TABLES.items():
+        con.execute(f"create table if not exists raw.{name} ({columns})")
+    for tables in load_contracts().values():
+        for contract in tables.values():
+            cols = [f"{quote(c.name)} {SQL_TYPES[c.type]}" for c in contract.columns]
+            cols += [f"{c} {SQL_TYPES[t]}" for c, t in FIVETRAN.items()]
+            cols += [f"{c} {t}" for c, t in BOOKKEEPING.items()]
+            con.execute(f"create table if not exists raw.{contract.raw_table} ({', '.join(cols)})")
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    contract: TableContract,
+    path: Path,
+    relative: str,
+    batch_date: date,
+    loaded_at: datetime,
+) -> FileResult:
+    """Check one landing file against its contract and append its rows to the raw table.
+
+    Rows that break the contract go to raw._rejects. Raises ContractError when the file cannot
+    be read or lacks a required column."""
+    result = FileResult(contract.source, contract.name, batch_date, path)
+    header, rows, malformed = READERS[path.suffix](path)
+    names = [normalise_header(h) or f"column_{i + 1}" for i, h in enumerate(header)]
+    seen: dict[str, str] = {}
+    for original, name in zip(header, names):
+        if name in seen:
+            raise ContractError(
+                f"{path}: columns {seen[name]!r} and {original!r} both map to {name!r}"
+            )
+        seen[name] = original
+    if header:
+        missing = [c for c in contract.required_columns if c not in names]
+        if missing:
+            raise ContractError(
+                f"{path}: missing required column(s) {', '.join(missing)} "
+                f"(contract {contract.source}.{contract.name}; header: {', '.join(header)})"
+            )
+    result.rows_in = len(rows) + len(malformed)
+    if malformed:
+        con.executemany(
+            "insert into raw._rejects values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                (contract.source, contract.name, batch_date, relative, line, reason, raw)
+                for line, reason, raw in malformed
+            ],
+        )
+    if rows:
+        _load_rows(con, contract, names, rows, relative, batch_date, loaded_at, result)
+    result.rows_rejected += len(malformed)
+    assert result.rows_in == result.rows_loaded + result.rows_rejected, result
+    return result
+
+
+def _load_rows(con, contract, names, rows, relative, batch_date, loaded_at, result) -> None:
+    arrays = {
+        name: pa.array([values[i] for _, values in rows], type=pa.string())
+        for i, name in enumerate(names)
+    }
+    arrays["__line"] = pa.array([line for line, _ in rows], type=pa.int64())
+    con.register("landing_rows", pa.table(arrays))
+    try:
+        typed: dict[str, str] = {}
+        problems: list[str] = []
+        for col in contract.columns:
+            if col.name not in names:
+                typed[col.name] = f"cast(null as {SQL_TYPES[col.type]})"
+                continue
+            expr, bad = _coerce(col.name, col.type)
+            typed[col.name] = expr
+            problems.append(
+                f"case when {bad} then 'column {col.name}: \"' || "
+                f"{quote(col.name)} || '\" is not a valid {col.type}' end"
+            )
+            if col.required:
+                problems.append(
+                    f"case when nullif(trim({quote(col.name)}), '') is null "
+                    f"then 'required column {col.name} is empty' end"
+                )
+        for name, typ in FIVETRAN.items():
+            if name in names:
+                expr, bad = _coerce(name, typ)
+                typed[name] = expr
+                problems.append(
+                    f"case when {bad} then 'column {name}: \"' || {quote(name)} || "
+                    f"'\" is not a valid {typ}' end"
+                )
+            else:
+                typed[name] = f"cast(null as {SQL_TYPES[typ]})"
+        extras = [n for n in names if n not in typed]
+        for name in extras:
+            con.execute(
+                f"alter table raw.{contract.raw_table} add column if not exists "
+                f"{quote(name)} varchar"
+            )
+            typed[name] = quote(name)
+        deleted = (
+            f"(coalesce({typed['is_deleted']}, false) "
+            if "is_deleted" in contract.column_names
+            else "(false "
+        ) + (
+            f"or coalesce({typed['_fivetran_deleted']}, false) "
+            f"or coalesce(not {typed['_fivetran_active']}, false))"
+        )
+        version = contract.version_column
+        typed |= {
+            "_batch_date": f"cast({_literal(batch_date.isoformat())} as date)",
+            "_source_file": _literal(relative),
+            "_line": "__line",
+            "_version_ts": f"coalesce({typed[version]}, cast({_literal(batch_date.isoformat())} "
+            "as timestamp))"
+            if version
+            else f"cast({_literal(batch_date.isoformat())} as timestamp)",
+            "_is_deleted": deleted,
+            "_loaded_at": f"cast({_literal(loaded_at.isoformat(sep=' '))} as timestamp)",
+        }
+        reason = f"nullif(concat_ws('; ', {', '.join(problems) or 'null'}), '')"
+        con.execute(
+            f"create or replace temp table landing_checked as "
+            f"select *, {reason} as __reason from landing_rows"
+        )
+        select = ", ".join(f"{expr} as {quote(name)}" for name, expr in typed.items())
+        con.execute(
+            f"insert into raw.{contract.raw_table} by name "
+            f"select {select} from landing_checked where __reason is null"
+        )
+        record = "to_json(struct_pack(" + ", ".join(
+            f"{quote(n)} := {quote(n)}" for n in names
+        ) + "))"
+        con.execute(
+            "insert into raw._rejects select ?, ?, ?, ?, __line, __reason, "
+            f"cast({record} as varchar) from landing_checked where __reason is not null",
+            [contract.source, contract.name, batch_date, relative],
+        )
+        rejected = con.execute(
+            "select count(*) from landing_checked where __reason is not null"
+        ).fetchall()[0][0]
+    finally:
+        con.unregister("landing_rows")
+        con.execute("drop table if exists landing_checked")
+    result.rows_rejected += rejected
+    result.rows_loaded = len(rows) - rejected
+
+
+# ---------------------------------------------------------------------------------------------
+# Landing days of a source
+# ---------------------------------------------------------------------------------------------
+
+
+def landing_days(landing: Path, source: str) -> tuple[dict[date, list[Path]], list[str]]:
+    """The day folders of one source, {day: files}, and warnings for what is not a day folder."""
+    root = landing / source
+    if not root.is_dir():
+        return {}, [f"{root}: no landing folder for source {source!r}; nothing loaded"]
+    days: dict[date, list[Path]] = {}
+    warnings = []
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        try:
+            if not (entry.is_dir() and DAY_PATTERN.match(entry.name)):
+                raise ValueError
+            day = date.fromisoformat(entry.name)
+        except ValueError:
+            warnings.append(f"{entry}: not a YYYY-MM-DD day folder; ignored")
+            continue
+        days[day] = sorted(p for p in entry.iterdir() if p.is_file() and not p.name.startswith("."))
+    return days, warnings
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _delete_day(con: duckdb.DuckDBPyConnection, source: str, day: date) -> None:
+    for contract in load_contracts()[source].values():
+        con.execute(f"delete from raw.{contract.raw_table} where _batch_date = ?", [day])
+    for table in META_TABLES:
+        con.execute(f"delete from raw.{table} where source = ? and batch_date = ?", [source, day])
+
+
+def ingest_source(
+    con: duckdb.DuckDBPyConnection, landing: Path, source: str, loaded_at: datetime
+) -> IngestReport:
+    """Bring raw.<source>__* in line with the landing folder of one source, in one transaction.
+
+    Days whose files are unchanged since their last load are skipped; changed or new days
+    replace exactly their own rows; days that left the landing folder are removed."""
+    contracts = load_contracts()[source]
+    contract_hash = hashlib.sha256(
+        json.dumps([repr(c) for c in contracts.values()]).encode()
+    ).hexdigest()
+    report = IngestReport(source)
+    days, report.warnings = landing_days(landing, source)
+    con.execute("set TimeZone = 'UTC'")
+    ensure_raw_tables(con)
+    known = dict(
+        con.execute(
+            "select batch_date, fingerprint from raw._loaded_days where source = ?", [source]
+        ).fetchall()
+    )
+    con.begin()
+    try:
+        for day in sorted(set(known) - set(days)):
+            _delete_day(con, source, day)
+            report.days_removed.append(day)
+        for day, files in sorted(days.items()):
+            hashes = {path: _sha256(path) for path in files}
+            fingerprint = hashlib.sha256(
+                json.dumps([contract_hash] + [[p.name, h] for p, h in hashes.items()]).encode()
+            ).hexdigest()
+            if known.get(day) == fingerprint:
+                report.days_unchanged.append(day)
+                continue
+            _delete_day(con, source, day)
+            for path, sha in hashes.items():
+                relative = f"{source}/{day.isoformat()}/{path.name}"
+                contract = contracts.get(normalise_header(path.stem))
+                if path.suffix not in EXTENSIONS or contract is None:
+                    result = FileResult(source, path.stem, day, path, status="ignored")
+                    result.message = (
+                        f"{path}: unsupported file type {path.suffix!r} "
+                        f"(expected one of {', '.join(EXTENSIONS)}); not loaded"
+                        if path.suffix not in EXTENSIONS
+                        else f"{path}: table {path.stem!r} is not in the {source} contract "
+                        f"(known: {', '.join(contracts)}); not loaded"
+                    )
+                    report.warnings.append(result.message)
+                else:
+                    result = load_file(con, contract, path, relative, day, loaded_at)
+                report.files.append(result)
+                con.execute(
+                    "insert into raw._load_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        source,
+                        result.table,
+                        day,
+                        relative,
+                        sha,
+                        result.rows_in,
+                        result.rows_loaded,
+                        result.rows_rejected,
+                        result.status,
+                        result.message,
+                        loaded_at,
+                    ],
+                )
+            con.execute(
+                "insert into raw._loaded_days values (?, ?, ?, ?)",
+                [source, day, fingerprint, loaded_at],
+            )
+            report.days_loaded.append(day)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return report

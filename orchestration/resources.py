@@ -1,0 +1,73 @@
+"""Where the build reads and writes: the warehouse home, the landing folder and the as-of day.
+
+Everything comes from the environment with local defaults that work on a fresh checkout:
+SALESOPS_HOME (default ./var), SALESOPS_LANDING (default <home>/landing), SALESOPS_AS_OF
+(default: the latest landing day loaded). The working
+database is <home>/warehouse.duckdb; BI reads only <home>/published/.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Every step that opens the working DuckDB file for writing runs in this pool (limit 1 in
+# dagster.yaml): DuckDB allows one writer per file.
+DUCKDB_POOL = "duckdb_warehouse"
+
+
+def default_home() -> str:
+    return os.environ.get("SALESOPS_HOME", str(PROJECT_ROOT / "var"))
+
+
+def default_landing() -> str:
+    return os.environ.get("SALESOPS_LANDING", str(Path(default_home()) / "landing"))
+
+
+class Warehouse(dg.ConfigurableResource):
+    """The warehouse home: working database, landing folder and published layer."""
+
+    home: str
+    landing: str
+    as_of: str = ""  # YYYY-MM-DD; empty: the latest landing day loaded
+
+    @property
+    def database_path(self) -> Path:
+        return Path(self.home) / "warehouse.duckdb"
+
+    @property
+    def published_dir(self) -> Path:
+        return Path(self.home) / "published"
+
+    @contextmanager
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A short-lived connection; closed on exit so no lock outlives the step."""
+        self.database_path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.database_path), read_only=read_only)
+        try:
+            con.execute("set TimeZone = 'UTC'")
+            yield con
+        finally:
+            con.close()
+
+    def as_of_date(self) -> date | None:
+        """The as-of day of this build: configured, else the latest landing day loaded."""
+        if self.as_of:
+            return date.fromisoformat(self.as_of)
+        with self.connect(read_only=True) as con:
+            return con.execute("select max(batch_date) from raw._loaded_days").fetchall()[0][0]
+
+
+def warehouse_from_env() -> Warehouse:
+    return Warehouse(
+        home=default_home(),
+        landing=default_landing(),
+        as_of=os.environ.get("SALESOPS_AS_OF", ""),
+    )

@@ -1,0 +1,45 @@
+"""The dbt project, as Dagster sees it.
+
+The manifest is prepared ahead of time (`prepare_manifest`, called by `salesops build` and
+the tests, or `dagster-dbt project prepare-and-package` in a deployment), never parsed at
+import time outside `dagster dev`.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from orchestration.resources import PROJECT_ROOT
+
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+# dbt is installed beside this Python; find it there even when the venv is not activated.
+DBT_EXECUTABLE = Path(sys.executable).with_name("dbt")
+if str(DBT_EXECUTABLE.parent) not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = os.pathsep.join([str(DBT_EXECUTABLE.parent), os.environ.get("PATH", "")])
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+dbt_project.prepare_if_dev()
+
+# What the manifest is made from: a change to any of these makes it stale.
+_SOURCES = ("dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "tests")
+
+
+def _newest_source_mtime() -> float:
+    newest = 0.0
+    for name in _SOURCES:
+        path = DBT_PROJECT_DIR / name
+        files = [path] if path.is_file() else list(path.rglob("*")) if path.exists() else []
+        newest = max([newest] + [f.stat().st_mtime for f in files if f.is_file()])
+    return newest
+
+
+def prepare_manifest(force: bool = False) -> Path:
+    """Parse the dbt project into target/manifest.json when it is missing or stale."""
+    manifest = Path(dbt_project.manifest_path)
+    if force or not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
+        dbt_project.preparer.prepare(dbt_project)
+    return manifest
