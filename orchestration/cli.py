@@ -141,10 +141,18 @@ def _build(args: argparse.Namespace) -> int:
         from orchestration.definitions import defs
 
         job = defs.resolve_job_def("build")
+        warehouse_config = {
+            "home": str(home),
+            "landing": str(landing),
+            "as_of": args.as_of.isoformat() if args.as_of else "",
+        }
         with dg.DagsterInstance.get() as instance:
             result = job.execute_in_process(
                 instance=instance,
-                run_config={"loggers": {"console": {}}},  # the compact progress logger
+                run_config={
+                    "loggers": {"console": {}},  # the compact progress logger
+                    "resources": {"warehouse": {"config": warehouse_config}},
+                },
                 raise_on_error=False,
             )
         text, failed_checks = build_summary(result, home / "warehouse.duckdb")

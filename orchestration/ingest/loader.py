@@ -161,7 +161,9 @@ def read_jsonl(path: Path) -> ParsedFile:
         except ValueError as exc:
             malformed.append((number, f"malformed JSON line: {exc}", raw))
             continue
-        records.append((number, record))
+        # Each record names its own keys: normalise them here so Id in one and id in another
+        # are one column.
+        records.append((number, {normalise_header(k): v for k, v in record.items()}))
     header: list[str] = []
     for _, record in records:
         header.extend(k for k in record if k not in header)
@@ -319,7 +321,7 @@ def _load_rows(con, contract, names, rows, relative, batch_date, loaded_at, resu
                 f"alter table raw.{contract.raw_table} add column if not exists "
                 f"{quote(name)} varchar"
             )
-            typed[name] = quote(name)
+            typed[name] = f"nullif({quote(name)}, '')"  # CSV cannot tell empty from null
         deleted = (
             f"(coalesce({typed['is_deleted']}, false) "
             if "is_deleted" in contract.column_names

@@ -33,7 +33,7 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> 
     marts = marts_from_manifest(Path(dbt_project.manifest_path))
     counts = publish(warehouse.database_path, warehouse.published_dir, marts)
     manifest = {
-        "run_id": context.run_id,
+        "run_id": context.run.run_id,
         "as_of": str(warehouse.as_of_date()),
         "files": counts,
     }
