@@ -1,0 +1,64 @@
+-- Who gets credit for each live opportunity (METRICS.md, Credit and bookings): one row per
+-- split owner, amount x split_percentage / 100; an opportunity without splits credits 100% to
+-- its owner. CRM users map to employees through employee.crm_user_id. Won opportunities'
+-- credits are the credited bookings of their close-date period.
+with opportunities as (
+    select * from {{ ref('stg_crm__opportunities') }}
+),
+
+splits as (
+    select * from {{ ref('stg_crm__opportunity_splits') }}
+),
+
+employees as (
+    select * from {{ ref('stg_hr__employees') }}
+),
+
+split_credits as (
+    select
+        opportunity_id,
+        split_owner_id as crm_user_id,
+        split_percentage
+    from splits
+),
+
+owner_credits as (
+    select
+        opportunities.opportunity_id,
+        opportunities.owner_id as crm_user_id,
+        cast(100 as decimal(38, 10)) as split_percentage
+    from opportunities
+    where not exists (
+        select 1 from splits where splits.opportunity_id = opportunities.opportunity_id
+    )
+),
+
+credits as (
+    select * from split_credits
+    union all
+    select * from owner_credits
+),
+
+final as (
+    select
+        opportunities.opportunity_id,
+        credits.crm_user_id,
+        employees.employee_id,
+        opportunities.owner_id,
+        opportunities.account_id,
+        opportunities.opportunity_type,
+        opportunities.is_closed,
+        opportunities.is_won,
+        opportunities.created_date,
+        opportunities.close_date,
+        credits.split_percentage,
+        opportunities.amount,
+        {{ money('opportunities.amount * credits.split_percentage * 0.01') }} as credited_amount
+    from credits
+    inner join opportunities
+        on credits.opportunity_id = opportunities.opportunity_id
+    left join employees
+        on credits.crm_user_id = employees.crm_user_id
+)
+
+select * from final
