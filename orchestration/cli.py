@@ -53,18 +53,34 @@ def _table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
+def _failing_rows(con, check_name: str) -> list[str]:
+    """Sample rows of a failed dbt test, from the view dbt stored its failures in."""
+    from orchestration.transform.project import dbt_manifest
+
+    for node in dbt_manifest()["nodes"].values():
+        if node["resource_type"] == "test" and node["name"] == check_name:
+            schema = node["config"].get("schema") or "audit"
+            try:
+                cursor = con.execute(f'select * from {schema}."{node["alias"]}" limit 5')
+                names = [d[0] for d in cursor.description]
+                return [json.dumps(dict(zip(names, r)), default=str) for r in cursor.fetchall()]
+            except Exception:  # the test did not get to store its failures
+                return []
+    return []
+
+
 def build_summary(result, database: Path) -> tuple[str, int]:
     """The end-of-build table (asset, rows, checks passed/failed, rejected) and failed checks."""
     import duckdb
 
     checks: dict[str, Counter] = {}
-    failed: list[str] = []
+    failed: list = []
     for evaluation in result.get_asset_check_evaluations():
         key = evaluation.asset_key.to_user_string()
         outcome = "passed" if evaluation.passed else evaluation.severity.value.lower()
         checks.setdefault(key, Counter())[outcome] += 1
         if not evaluation.passed:
-            failed.append(f"{evaluation.severity.value} {key}: {evaluation.check_name}")
+            failed.append(evaluation)
     rows: dict[str, int] = {}
     rejected: dict[str, int] = {}
     materialized = {
@@ -72,12 +88,13 @@ def build_summary(result, database: Path) -> tuple[str, int]:
         for event in result.get_asset_materialization_events()
         for key in [event.asset_key]
     }
+    failures: list[str] = []
     if database.exists():
         con = duckdb.connect(str(database), read_only=True)
         try:
             for schema, name in con.execute(
                 "select table_schema, table_name from information_schema.tables "
-                "where table_schema in ('raw', 'staging', 'seeds', 'marts') "
+                "where table_schema in ('raw', 'staging', 'intermediate', 'seeds', 'marts') "
                 "and table_name not like '\\_%' escape '\\'"
             ).fetchall():
                 key = f"{schema}/{name}"
@@ -89,8 +106,16 @@ def build_summary(result, database: Path) -> tuple[str, int]:
                 "select source, count(*) from raw._rejects group by source"
             ).fetchall():
                 rejected[f"raw/{source}"] = n
+            failures = []
+            for evaluation in failed:
+                key = evaluation.asset_key.to_user_string()
+                lines = [f"{evaluation.severity.value} {key}: {evaluation.check_name}"]
+                if evaluation.description:
+                    lines += [f"    {line}" for line in evaluation.description.splitlines()]
+                lines += [f"    {row}" for row in _failing_rows(con, evaluation.check_name)]
+                failures.append("\n".join(lines))
         except duckdb.Error:
-            pass
+            failures = [f"{e.severity.value} {e.asset_key.to_user_string()}: {e.check_name}" for e in failed]
         finally:
             con.close()
     keys = sorted(materialized | set(checks), key=lambda k: (k.split("/")[0] != "raw", k))
@@ -114,8 +139,17 @@ def build_summary(result, database: Path) -> tuple[str, int]:
         f"\n\n{len(keys)} assets, {total['passed']} checks passed, {total['error']} failed, "
         f"{total['warn']} warned, {sum(rejected.values())} rows rejected at ingestion"
     )
+    step_failures = [
+        f"  {event.step_key}: {event.step_failure_data.error.message.strip()}"
+        for event in result.all_events
+        if event.event_type_value == "STEP_FAILURE" and event.step_failure_data.error
+    ]
+    if step_failures:
+        text += "\n\nFailed steps:\n" + "\n".join(step_failures)
     if failed:
-        text += "\n\nFailed checks:\n" + "\n".join(f"  {f}" for f in failed)
+        text += "\n\nFailed checks (sample failing rows below each):\n" + "\n".join(
+            f"  {f}" for f in failures
+        )
     return text, total["error"]
 
 

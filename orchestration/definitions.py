@@ -6,6 +6,7 @@ from dagster_dbt import DbtCliResource
 from orchestration.ingest.assets import ingest_assets
 from orchestration.progress import progress_logger
 from orchestration.publish.assets import published_marts
+from orchestration.quality.checks import gx_mart_suites
 from orchestration.resources import warehouse_from_env
 from orchestration.schedules import build_job, daily_build
 from orchestration.sensors import new_landing_day
@@ -14,6 +15,7 @@ from orchestration.transform.project import DBT_EXECUTABLE, dbt_project
 
 defs = dg.Definitions(
     assets=[*ingest_assets, dbt_models, published_marts],
+    asset_checks=[gx_mart_suites],
     jobs=[build_job],
     schedules=[daily_build],
     sensors=[new_landing_day],

@@ -2,7 +2,7 @@
 
 Everything comes from the environment with local defaults that work on a fresh checkout:
 SALESOPS_HOME (default ./var), SALESOPS_LANDING (default <home>/landing), SALESOPS_AS_OF
-(default: the latest landing day loaded). The working
+(default: the latest landing day). The working
 database is <home>/warehouse.duckdb; BI reads only <home>/published/.
 """
 
@@ -58,11 +58,13 @@ class Warehouse(dg.ConfigurableResource):
             con.close()
 
     def as_of_date(self) -> date | None:
-        """The as-of day of this build: configured, else the latest landing day loaded."""
+        """The as-of day of this build: configured, else the latest day in the landing folder
+        (over every source; ingestion loads every day present)."""
         if self.as_of:
             return date.fromisoformat(self.as_of)
-        with self.connect(read_only=True) as con:
-            return con.execute("select max(batch_date) from raw._loaded_days").fetchall()[0][0]
+        from orchestration.ingest.loader import latest_landing_day
+
+        return latest_landing_day(Path(self.landing))
 
 
 def warehouse_from_env() -> Warehouse:

@@ -50,3 +50,39 @@ def write_csv(path: Path, header: list[str], rows: list[list[object]], bom: bool
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+# A company of a few hundred reps, generated and built once per test session: the marts are
+# checked against the generator's ground truth. 200 reps over a year is large enough for the
+# tolerances the tests justify and builds in about a minute on 2 cores.
+GENERATED_REPS = 200
+GENERATED_START = "2025-01-01"
+GENERATED_END = "2025-12-31"
+
+
+@pytest.fixture(scope="session")
+def generated_company(tmp_path_factory) -> tuple[Path, dict]:
+    """(landing folder, ground truth) of the session's generated company."""
+    import json
+    from datetime import date
+
+    from simco import generate
+
+    landing = tmp_path_factory.mktemp("generated") / "landing"
+    truth = generate(
+        landing,
+        reps=GENERATED_REPS,
+        start=date.fromisoformat(GENERATED_START),
+        end=date.fromisoformat(GENERATED_END),
+        seed=7,
+    )
+    return landing, json.loads(Path(truth).read_text())
+
+
+@pytest.fixture(scope="session")
+def generated_home(generated_company, tmp_path_factory) -> Path:
+    """The warehouse home of a successful build of the generated company."""
+    landing, _ = generated_company
+    home = tmp_path_factory.mktemp("generated-home")
+    assert build(landing, home) == 0
+    return home

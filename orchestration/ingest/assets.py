@@ -6,8 +6,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.ingest.contracts import load_contracts
-from orchestration.ingest.loader import ContractError, ingest_source
+from orchestration.ingest.contracts import freshness_days, load_contracts
+from orchestration.ingest.loader import ContractError, ingest_source, landing_days
+from orchestration.quality.checks import freshness_result
 from orchestration.resources import DUCKDB_POOL, Warehouse
 
 
@@ -19,6 +20,15 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
         group_name="ingest",
         pool=DUCKDB_POOL,
         kinds={"duckdb", "python"},
+        check_specs=[
+            dg.AssetCheckSpec(
+                "freshness",
+                asset=dg.AssetKey(["raw", source]),
+                blocking=True,
+                description=f"The latest {source} landing day is at most "
+                f"{freshness_days(source)} day(s) older than the as-of day.",
+            )
+        ],
         description=(
             f"Landing files of the {source} source checked against its contract and appended to "
             f"raw.{source}__<table> (tables: {tables}). Rows that break the contract go to "
@@ -54,7 +64,13 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
             f"{len(report.days_unchanged)} unchanged, {len(report.days_removed)} removed; "
             f"{report.rows_loaded} rows loaded, {report.rows_rejected} rejected"
         )
+        as_of = warehouse.as_of_date()
+        latest = max((d for d in landing_days(landing, source)[0] if d <= as_of), default=None)
+        freshness = freshness_result(source, latest, as_of)
+        if not freshness.passed:
+            context.log.error(freshness.description)
         return dg.MaterializeResult(
+            check_results=[freshness],
             metadata={
                 "days_loaded": len(report.days_loaded),
                 "days_unchanged": len(report.days_unchanged),

@@ -83,13 +83,22 @@ def _parse_table(source: str, name: str, spec: dict) -> TableContract:
 
 
 @functools.cache
+def _load(path: Path = CONTRACTS_FILE) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+@functools.cache
 def load_contracts(path: Path = CONTRACTS_FILE) -> dict[str, dict[str, TableContract]]:
     """Every source's table contracts: {source: {table: TableContract}}."""
-    raw = yaml.safe_load(path.read_text())
     return {
-        source: {name: _parse_table(source, name, spec) for name, spec in tables.items()}
-        for source, tables in raw.items()
+        source: {name: _parse_table(source, name, t) for name, t in spec["tables"].items()}
+        for source, spec in _load(path).items()
     }
+
+
+def freshness_days(source: str, path: Path = CONTRACTS_FILE) -> int:
+    """How many days a source's latest landing day may lag the as-of day."""
+    return int(_load(path)[source]["freshness_days"])
 
 
 def dbt_sources_yaml(source: str) -> str:

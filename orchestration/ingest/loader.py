@@ -396,6 +396,12 @@ def landing_days(landing: Path, source: str) -> tuple[dict[date, list[Path]], li
     return days, warnings
 
 
+def latest_landing_day(landing: Path) -> date | None:
+    """The latest day folder of any source in a landing folder."""
+    days = [day for source in load_contracts() for day in landing_days(landing, source)[0]]
+    return max(days, default=None)
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:

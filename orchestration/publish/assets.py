@@ -1,45 +1,72 @@
-"""The publish step: makes the marts of a successful build visible to BI."""
+"""The publish step: makes the marts of an audited build visible to BI in one atomic step.
 
+It runs only when every upstream step succeeded and no blocking check failed (dbt tests of
+severity error, freshness, the Great Expectations suites), so a publication is all or nothing.
+"""
 
-import json
+from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
 
 import dagster as dg
 
 from orchestration.publish.publisher import marts_from_manifest, publish
 from orchestration.resources import DUCKDB_POOL, Warehouse
-from orchestration.transform.project import dbt_project
+from orchestration.transform.project import dbt_manifest
 
 
-def _mart_keys() -> list[dg.AssetKey]:
-    return [
-        dg.AssetKey([m.schema, m.name])
-        for m in marts_from_manifest(Path(dbt_project.manifest_path))
-    ]
+def _check_results(context: dg.AssetExecutionContext) -> dict[str, Counter]:
+    records = context.instance.get_records_for_run(
+        run_id=context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=100000
+    ).records
+    results: dict[str, Counter] = {}
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        outcome = "passed" if evaluation.passed else evaluation.severity.value.lower()
+        results.setdefault(evaluation.asset_key.path[-1], Counter())[outcome] += 1
+    return results
 
 
 @dg.asset(
     key=["published", "marts"],
     group_name="publish",
-    deps=_mart_keys(),
+    deps=[dg.AssetKey([m.schema, m.name]) for m in marts_from_manifest(dbt_manifest())],
     pool=DUCKDB_POOL,
     kinds={"duckdb"},
     description=(
         "The published layer BI reads: <home>/published/bi.duckdb (schema marts, every "
-        "unrestricted mart) and restricted.duckdb, each replaced by an atomic rename."
+        "unrestricted mart), restricted.duckdb and publication.json, swapped in atomically."
     ),
 )
 def published_marts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
-    marts = marts_from_manifest(Path(dbt_project.manifest_path))
-    counts = publish(warehouse.database_path, warehouse.published_dir, marts)
-    manifest = {
-        "run_id": context.run.run_id,
-        "as_of": str(warehouse.as_of_date()),
-        "files": counts,
-    }
-    (warehouse.published_dir / "publication.json").write_text(json.dumps(manifest, indent=2))
-    for file, tables in counts.items():
-        context.log.info(f"published {file}: " + ", ".join(f"{t} ({n} rows)" for t, n in tables.items()))
+    checks = _check_results(context)
+    with warehouse.connect(read_only=True) as con:
+        sources = {
+            source: {"latest_landing_day": str(day), "rows_loaded": loaded, "rows_rejected": rejected}
+            for source, day, loaded, rejected in con.execute(
+                "select d.source, max(d.batch_date), "
+                "(select coalesce(sum(rows_loaded), 0) from raw._load_ledger l where l.source = d.source), "
+                "(select coalesce(sum(rows_rejected), 0) from raw._load_ledger l where l.source = d.source) "
+                "from raw._loaded_days d group by d.source order by d.source"
+            ).fetchall()
+        }
+    marts = marts_from_manifest(dbt_manifest())
+    manifest = publish(
+        warehouse.database_path,
+        Path(warehouse.home),
+        context.run.run_id,
+        marts,
+        {
+            "run_id": context.run.run_id,
+            "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "as_of": str(warehouse.as_of_date()),
+            "sources": sources,
+            "marts": {m.name: {"checks": dict(checks.get(m.name, Counter()))} for m in marts},
+        },
+    )
+    for name, info in manifest["marts"].items():
+        context.log.info(f"published {info['file']}: {name} ({info['rows']} rows)")
     return dg.MaterializeResult(
-        metadata={f"{file}:{table}": rows for file, tables in counts.items() for table, rows in tables.items()}
+        metadata={name: info["rows"] for name, info in manifest["marts"].items()}
+        | {"as_of": manifest["as_of"]}
     )

@@ -7,6 +7,8 @@ import time outside `dagster dev`.
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 import sys
 from pathlib import Path
@@ -43,3 +45,9 @@ def prepare_manifest(force: bool = False) -> Path:
     if force or not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
         dbt_project.preparer.prepare(dbt_project)
     return manifest
+
+
+@functools.cache
+def dbt_manifest() -> dict:
+    """The parsed dbt manifest (target/manifest.json)."""
+    return json.loads(Path(dbt_project.manifest_path).read_text())
