@@ -19,15 +19,20 @@
 {%- endmacro %}
 
 {% macro default__to_reporting(amount, currency, on_date) -%}
+    {#- The rate table's columns are renamed so that an unqualified `currency` or date column
+        of the caller can never bind to the rate table inside the subquery. -#}
     case
         when {{ amount }} is null then null
         when {{ currency }} = '{{ var("reporting_currency") }}' then {{ money(amount) }}
         else {{ money(amount ~ ' * (
-            select fx.rate_to_reporting
-            from ' ~ ref('stg_comp__fx_rates') ~ ' as fx
-            where fx.currency = ' ~ currency ~ '
-              and fx.rate_date <= ' ~ on_date ~ '
-            order by fx.rate_date desc
+            select fx.fx_rate
+            from (
+                select currency as fx_currency, rate_date as fx_rate_date, rate_to_reporting as fx_rate
+                from ' ~ ref('stg_comp__fx_rates') ~ '
+            ) as fx
+            where fx.fx_currency = ' ~ currency ~ '
+              and fx.fx_rate_date <= ' ~ on_date ~ '
+            order by fx.fx_rate_date desc
             limit 1
         )') }}
     end
