@@ -68,4 +68,12 @@ def dbt_models(
     # profiles.yml reads the database path from here, so dbt writes the warehouse this run
     # was configured with.
     os.environ["SALESOPS_WAREHOUSE"] = str(warehouse.database_path)
-    yield from dbt.cli(dbt_build_args(as_of), context=context).stream()
+    invocation = dbt.cli(dbt_build_args(as_of), context=context)
+    try:
+        yield from invocation.stream()
+    finally:
+        # If streaming fails on the Dagster side, dbt must not live on as an orphan that
+        # holds the DuckDB file and blocks every later step and build.
+        if invocation.process.poll() is None:
+            invocation.process.terminate()
+            invocation.process.wait()
