@@ -8,6 +8,6 @@
     {%- if var('as_of', none) -%}
         cast('{{ var("as_of") }}' as date)
     {%- else -%}
-        (select max(batch_date) from {{ target.database }}.raw._loaded_days)
+        (select max(batch_date) from {{ adapter.quote(target.database) }}.raw._loaded_days)
     {%- endif -%}
 {%- endmacro %}
