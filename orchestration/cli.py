@@ -69,6 +69,14 @@ def _failing_rows(con, check_name: str) -> list[str]:
     return []
 
 
+def _root_cause(error) -> str:
+    """The innermost error of a step failure: Dagster wraps the one that says what happened."""
+    while error.cause is not None:
+        error = error.cause
+    lines = error.message.strip().splitlines()
+    return "\n    ".join(lines[:12])
+
+
 def build_summary(result, database: Path) -> tuple[str, int]:
     """The end-of-build table (asset, rows, checks passed/failed, rejected) and failed checks."""
     import duckdb
@@ -140,7 +148,7 @@ def build_summary(result, database: Path) -> tuple[str, int]:
         f"{total['warn']} warned, {sum(rejected.values())} rows rejected at ingestion"
     )
     step_failures = [
-        f"  {event.step_key}: {event.step_failure_data.error.message.strip()}"
+        f"  {event.step_key}: {_root_cause(event.step_failure_data.error)}"
         for event in result.all_events
         if event.event_type_value == "STEP_FAILURE" and event.step_failure_data.error
     ]
