@@ -28,7 +28,10 @@ class _ProgressHandler(logging.Handler):
         elif event.event_type_value in _EVENT_LINES:
             error = ""
             if event.event_type_value == "STEP_FAILURE" and event.step_failure_data.error:
-                error = event.step_failure_data.error.message.strip().splitlines()[0][:300]
+                cause = event.step_failure_data.error
+                while cause.cause is not None:  # Dagster wraps the error that says what happened
+                    cause = cause.cause
+                error = cause.message.strip().splitlines()[0][:300]
             line = _EVENT_LINES[event.event_type_value].format(step=event.step_key, error=error)
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":
             evaluation = event.event_specific_data
