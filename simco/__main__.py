@@ -1,0 +1,5 @@
+import sys
+
+from simco.cli import main
+
+sys.exit(main())

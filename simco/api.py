@@ -1,0 +1,39 @@
+"""The generator's entry point."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+from simco.landing import SOURCES
+
+GROUND_TRUTH = "_ground_truth.json"
+
+
+def generate(
+    out: Path,
+    *,
+    reps: int = 40,
+    start: date = date(2025, 1, 1),
+    end: date = date(2025, 12, 31),
+    seed: int = 42,
+) -> Path:
+    """Write the landing folders of a simulated sales organisation to `out`.
+
+    Returns the path of the ground-truth JSON written beside them. Earlier
+    output of the generator in `out` (the source folders and the ground truth)
+    is replaced; nothing else in `out` is touched.
+    """
+    from simco.sim import Simulation
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for source in SOURCES:
+        if (out / source).exists():
+            shutil.rmtree(out / source)
+    sim = Simulation(out, reps, start, end, seed)
+    sim.run()
+    path = out / GROUND_TRUTH
+    sim.truth.write(path)
+    return path
