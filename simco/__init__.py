@@ -16,7 +16,8 @@ before ``start``, so the first landing day (``start``) holds full extracts (ever
 key's state at the end of that day, with all history rows: opportunity history,
 job history, salaries, quotas, payouts, FX rates, ...) of every table, header-only
 when a table is empty. Each later day holds the rows created or changed that day:
-a table's file only when it has rows, a source's folder only when it has a file.
+a table's file only when it has rows; every source has a folder every day, empty when
+nothing changed (its daily export ran), so a quiet source never looks stale.
 A key changed twice on a day lands once, in its last version; updates are new
 versions with a later ``system_modstamp`` (``updated_at`` in hr.employee); deletes
 are versions with ``is_deleted = true`` (an opportunity's history rows and splits

@@ -1028,3 +1028,13 @@ def test_commission_lines_include_caps_clawbacks_spifs_and_foreign_currency(land
         r["status"] == "matched" and r["clawback"] != "0.00" and r["closes_on"] >= "2025-01-01"
         for r in gt["commission_reconciliation"]
     )  # a clawback paid correctly too
+
+
+def test_every_source_has_a_folder_every_day(default_run):
+    """A quiet day is an empty folder, so the warehouse's freshness check sees the export ran."""
+    root, truth = default_run
+    start = date.fromisoformat(truth["params"]["start"])
+    end = date.fromisoformat(truth["params"]["end"])
+    expected = [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
+    for source in ("crm", "hr", "comp"):
+        assert sorted(p.name for p in (root / source).iterdir()) == expected, source
