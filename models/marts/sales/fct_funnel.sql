@@ -113,7 +113,10 @@ stage_days as (
         cohort_segments.segment,
         transitions.stage_name,
         count(transitions.days_in_stage) as days_in_stage_measured,
-        avg(transitions.days_in_stage) as avg_days_in_stage,
+        -- from whole seconds, summed exactly, so the mean does not depend on the order a
+        -- parallel aggregate adds floating-point numbers in (rebuilds give identical marts)
+        sum(round(transitions.days_in_stage * 86400)) / count(transitions.days_in_stage) / 86400.0
+            as avg_days_in_stage,
         percentile_cont(0.5) within group (order by transitions.days_in_stage) as median_days_in_stage
     from transitions
     inner join cohort_segments

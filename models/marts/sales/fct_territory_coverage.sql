@@ -221,7 +221,13 @@ rep_balance as (
         month_start,
         count(*) as reps,
         {{ money('sum(credited_bookings)') }} as rep_bookings,
-        stddev_pop(credited_bookings) as bookings_stddev,
+        -- population standard deviation from exact decimal sums, so that the result does
+        -- not depend on the order a parallel aggregate adds floating-point numbers in
+        sqrt(greatest(
+            cast(sum(credited_bookings * credited_bookings) as double) / count(*)
+            - power(cast(sum(credited_bookings) as double) / count(*), 2),
+            0
+        )) as bookings_stddev,
         max(credited_bookings) - min(credited_bookings) as bookings_range
     from territory_rep_bookings
     group by territory_id, month_start
