@@ -15,10 +15,10 @@ from orchestration.transform.project import prepare_manifest
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-@pytest.fixture(scope="session", autouse=True)
-def dbt_manifest() -> Path:
-    """The Dagster definitions load the dbt manifest; make sure it is current."""
-    return prepare_manifest()
+def pytest_configure(config) -> None:
+    """The Dagster definitions load the dbt manifest when test modules are imported, so it
+    must be current before collection (a fresh clone has none)."""
+    prepare_manifest()
 
 
 def build(landing: Path, home: Path, as_of: str | None = None) -> int:
