@@ -223,6 +223,18 @@ def _dev(args: argparse.Namespace) -> int:
     os.execv(command[0], command)
 
 
+def _statements(args: argparse.Namespace) -> int:
+    from orchestration.statements import StatementError, write_statements
+
+    try:
+        folder, count = write_statements(args.home.resolve(), args.period)
+    except StatementError as error:
+        print(f"salesops statements: {error}", file=sys.stderr)
+        return 2
+    print(f"{count} statement(s) for {args.period} in {folder} (index.html, index.csv)")
+    return 0
+
+
 def _contracts(args: argparse.Namespace) -> int:
     from orchestration.ingest.contracts import dbt_sources_yaml, load_contracts
 
@@ -267,6 +279,17 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--landing", type=Path)
     dev.add_argument("--port", type=int, default=3000)
     dev.set_defaults(func=_dev)
+
+    stm = sub.add_parser(
+        "statements", help="write per-rep commission statements (CSV, HTML) for a month"
+    )
+    stm.add_argument(
+        "--period", required=True,
+        help="YYYY-MM: the plan periods containing that month (monthly plans: the month; "
+        "quarterly plans: the quarter holding it)",
+    )
+    stm.add_argument("--home", type=Path, default=Path("var"), help="warehouse home (default ./var)")
+    stm.set_defaults(func=_statements)
 
     con = sub.add_parser("contracts", help="check (or rewrite) the dbt sources against contracts.yml")
     con.add_argument("--write-dbt-sources", action="store_true")

@@ -10,11 +10,12 @@ from orchestration.quality.checks import gx_mart_suites
 from orchestration.resources import warehouse_from_env
 from orchestration.schedules import build_job, daily_build
 from orchestration.sensors import new_landing_day
+from orchestration.statements import commission_statements
 from orchestration.transform.assets import dbt_models
 from orchestration.transform.project import DBT_EXECUTABLE, dbt_project
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, dbt_models, published_marts],
+    assets=[*ingest_assets, dbt_models, published_marts, commission_statements],
     asset_checks=[gx_mart_suites],
     jobs=[build_job],
     schedules=[daily_build],
