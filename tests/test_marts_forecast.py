@@ -42,7 +42,7 @@ def test_foreign_amounts_are_converted_at_their_own_currencys_rate(generated_hom
     on the close date, recomputed here with the rate lookup qualified (a past bug bound the
     lookup to any currency's rate)."""
     wrong = _warehouse(
-        home,
+        generated_home,
         """
         select count(*)
         from staging.stg_crm__opportunities as o
