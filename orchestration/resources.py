@@ -18,9 +18,6 @@ import dagster as dg
 import duckdb
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# Every step that opens the working DuckDB file for writing runs in this pool (limit 1 in
-# dagster.yaml): DuckDB allows one writer per file.
-DUCKDB_POOL = "duckdb_warehouse"
 
 
 def default_home() -> str:

@@ -21,6 +21,12 @@ def pytest_configure(config) -> None:
     prepare_manifest()
 
 
+@pytest.fixture(scope="session")
+def dbt_manifest() -> Path:
+    """Path of the current dbt manifest."""
+    return prepare_manifest()
+
+
 def build(landing: Path, home: Path, as_of: str | None = None) -> int:
     """Run `salesops build` in-process; returns its exit status."""
     from orchestration.cli import main

@@ -9,7 +9,7 @@ import dagster as dg
 from orchestration.ingest.contracts import freshness_days, load_contracts
 from orchestration.ingest.loader import ContractError, ingest_source, landing_days
 from orchestration.quality.checks import freshness_result
-from orchestration.resources import DUCKDB_POOL, Warehouse
+from orchestration.resources import Warehouse
 
 
 def _ingest_asset(source: str) -> dg.AssetsDefinition:
@@ -18,7 +18,6 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
     @dg.asset(
         key=["raw", source],
         group_name="ingest",
-        pool=DUCKDB_POOL,
         kinds={"duckdb", "python"},
         check_specs=[
             dg.AssetCheckSpec(

@@ -11,7 +11,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.publish.publisher import marts_from_manifest, publish
-from orchestration.resources import DUCKDB_POOL, Warehouse
+from orchestration.resources import Warehouse
 from orchestration.transform.project import dbt_manifest
 
 
@@ -31,7 +31,6 @@ def _check_results(context: dg.AssetExecutionContext) -> dict[str, Counter]:
     key=["published", "marts"],
     group_name="publish",
     deps=[dg.AssetKey([m.schema, m.name]) for m in marts_from_manifest(dbt_manifest())],
-    pool=DUCKDB_POOL,
     kinds={"duckdb"},
     description=(
         "The published layer BI reads: <home>/published/bi.duckdb (schema marts, every "

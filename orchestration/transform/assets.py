@@ -20,7 +20,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.resources import DUCKDB_POOL, Warehouse
+from orchestration.resources import Warehouse
 from orchestration.transform.project import dbt_project
 
 
@@ -58,7 +58,6 @@ def dbt_build_args(as_of: date | None) -> list[str]:
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=translator,
-    pool=DUCKDB_POOL,
 )
 def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: Warehouse
