@@ -17,7 +17,7 @@ Every mart gets a suite, so a mart added later is gated without further wiring:
   An argument written as `{sql: ...}` is the value of that query on the working database
   (conservation totals between layers). `severity: warn` reports without blocking.
 
-GX 1.x is called directly (dagster-ge supports only GX < 1.0) with a pandas data source; the
+GX 1.x is called directly (Dagster's GX integration supports only GX < 1.0) with a pandas data source; the
 mart is read over a short-lived read-only DuckDB connection.
 """
 
