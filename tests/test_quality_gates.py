@@ -278,7 +278,8 @@ def test_reader_holding_bi_duckdb_open_never_blocks_a_build(case):
     reader = duckdb.connect(str(case / "home/published/bi.duckdb"), read_only=True)
     try:
         old = reader.execute("select count(*) from marts.fct_opportunities").fetchall()
-        add_day(case / "landing", "crm", "2025-03-02", "opportunity", opportunity_rows(
+        # A new day (not 2025-03-02, whose opportunity file would be replaced) with one deal.
+        add_day(case / "landing", "crm", "2025-03-03", "opportunity", opportunity_rows(
             "o4,a1,u_ae1,New one,New Business,Web,Prospecting,10.00,USD,10,Pipeline,false,false,"
             "2025-05-01,2025-03-02T09:00:00Z,2025-03-02T09:00:00Z,false",
         ))
