@@ -92,9 +92,7 @@ def build_summary(result, database: Path) -> tuple[str, int]:
     rows: dict[str, int] = {}
     rejected: dict[str, int] = {}
     materialized = {
-        key.to_user_string()
-        for event in result.get_asset_materialization_events()
-        for key in [event.asset_key]
+        event.asset_key.to_user_string() for event in result.get_asset_materialization_events()
     }
     failures: list[str] = []
     if database.exists():

@@ -184,10 +184,12 @@ def read_jsonl(path: Path) -> ParsedFile:
 def read_parquet(path: Path) -> ParsedFile:
     try:
         con = duckdb.connect()
-        rel = con.sql(f"select * from read_parquet({_literal(str(path))})")
-        header = list(rel.columns)
-        casts = ", ".join(f"cast({quote(c)} as varchar)" for c in header)
-        data = con.sql(f"select {casts} from read_parquet({_literal(str(path))})").fetchall()
+        # One read: every column as text, the header from the same query.
+        cursor = con.execute(
+            f"select columns(*)::varchar from read_parquet({_literal(str(path))})"
+        )
+        header = [d[0] for d in cursor.description]
+        data = cursor.fetchall()
     except duckdb.Error as exc:
         raise ContractError(f"{path}: unreadable Parquet file: {exc}") from exc
     return header, [(i, list(r)) for i, r in enumerate(data, start=1)], []
