@@ -204,9 +204,9 @@ class Landing:
             fh.writelines(keyed.values())
             self.counts[name] += len(appended) + len(keyed)
             fh.close()
-        # Every source's export runs every day: a day without changes is an empty folder,
-        # so a quiet source is not mistaken for a stale one.
-        for source in {t.source for t in TABLES.values()}:
-            (self.out / source / iso_date(day)).mkdir(parents=True, exist_ok=True)
+        # The CRM connector syncs every day, so a quiet CRM day is an empty folder. HR and
+        # comp exports land only when something changed (CONTRACTS.md): a quiet day has no
+        # folder at all, as in the field.
+        (self.out / "crm" / iso_date(day)).mkdir(parents=True, exist_ok=True)
         self.buf = _DayBuffer()
         self.sync_for_first_day = False

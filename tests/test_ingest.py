@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import write_csv
-from orchestration.ingest.loader import ContractError, ingest_source, normalise_header
+from orchestration.ingest.loader import ingest_source, ledger_problems, normalise_header
 
 LOADED_AT = datetime(2025, 3, 1, 6, 0)
 OPP_HEADER = [
@@ -176,24 +176,52 @@ def test_unterminated_quote_rejects_the_rest_of_the_file_as_one_record(con, tmp_
     ]
 
 
-def test_missing_required_column_fails_naming_file_and_column_and_loads_nothing(con, tmp_path):
+def test_missing_required_column_fails_the_file_in_the_ledger_and_the_rest_loads(con, tmp_path):
     write_csv(tmp_path / "crm/2025-03-01/opportunity.csv", OPP_HEADER, [opp("o1")])
     ingest(con, tmp_path)
     header = [h for h in OPP_HEADER if h != "StageName"]
     bad = write_csv(
         tmp_path / "crm/2025-03-02/opportunity.csv",
         header,
-        [[v for h, v in zip(OPP_HEADER, opp("o2")) if h != "StageName"]],
+        [[v for h, v in zip(OPP_HEADER, opp(i)) if h != "StageName"] for i in ("o2", "o3")],
     )
     write_csv(tmp_path / "crm/2025-03-02/account.csv", ["id", "name", "owner_id", "created_date", "system_modstamp", "is_deleted"], [["a9", "X", "u1", "2025-03-02", "2025-03-02", "false"]])
-    with pytest.raises(ContractError) as error:
-        ingest(con, tmp_path)
-    assert str(bad) in str(error.value)
-    assert "missing required column(s) stage_name" in str(error.value)
-    # The whole load rolled back: day one is intact, nothing of day two arrived.
+    report = ingest(con, tmp_path)
+    # The file is recorded, not raised: the build reports it with every other problem.
+    (problem,) = report.problems
+    assert problem.path == bad and problem.status == "failed"
+    assert problem.message == (
+        f"{bad}: missing required column(s) stage_name; the crm.opportunity contract requires "
+        "id, account_id, owner_id, name, type, stage_name, probability, forecast_category_name, "
+        "is_closed, is_won, close_date, created_date, system_modstamp, is_deleted "
+        "(the file has 14 column(s))"
+    )
+    # Its two rows count as rejected; nothing of it reached raw; the account beside it loaded.
+    assert ("crm/2025-03-02/opportunity.csv", 2, 0, 2, "failed") in ledger(con)
     assert rows(con, "select id, _batch_date from raw.crm__opportunity") == [("o1", date(2025, 3, 1))]
-    assert rows(con, "select count(*) from raw.crm__account") == [(0,)]
-    assert rows(con, "select batch_date from raw._loaded_days") == [(date(2025, 3, 1),)]
+    assert rows(con, "select id from raw.crm__account") == [("a9",)]
+    # The ledger keeps the problem for later builds of the same landing folder.
+    assert [status for _, status, _ in ledger_problems(con, "crm", date(2025, 3, 2))] == ["failed"]
+    assert ledger_problems(con, "crm", date(2025, 3, 1)) == []
+
+
+def test_every_file_missing_columns_is_reported_in_one_load(con, tmp_path):
+    day = tmp_path / "crm/2025-03-01"
+    write_csv(day / "account.csv", ["id", "name", "created_date"], [["a1", "Acme", "2025-03-01"]])
+    write_csv(day / "opportunity.csv", [h for h in OPP_HEADER if h != "SystemModstamp"], [])
+    write_csv(day / "opportunity_history.csv", ["id", "opportunity_id", "stage_name"], [["h1", "o1", "Prospecting"]])
+    report = ingest(con, tmp_path)
+    found = {p.path.name: p.message.split("; ")[0].split(": ")[-1] for p in report.problems}
+    assert found == {
+        "account.csv": "missing required column(s) owner_id, system_modstamp, is_deleted",
+        "opportunity.csv": "missing required column(s) system_modstamp",
+        "opportunity_history.csv": "missing required column(s) created_date",
+    }
+    assert {(f, s) for f, _, _, _, s in ledger(con)} == {
+        ("crm/2025-03-01/account.csv", "failed"),
+        ("crm/2025-03-01/opportunity.csv", "failed"),
+        ("crm/2025-03-01/opportunity_history.csv", "failed"),
+    }
 
 
 def test_unknown_extra_column_is_kept(con, tmp_path):
@@ -260,8 +288,10 @@ def test_unreadable_file_fails_naming_the_file(con, tmp_path):
     (tmp_path / "crm/2025-03-01").mkdir(parents=True)
     path = tmp_path / "crm/2025-03-01/opportunity.csv"
     path.write_bytes(",".join(OPP_HEADER).encode() + b"\n\xff\xfe\x00garbage\n")
-    with pytest.raises(ContractError, match=str(path) + ": not UTF-8"):
-        ingest(con, tmp_path)
+    (problem,) = ingest(con, tmp_path).problems
+    assert problem.status == "failed"
+    assert problem.message.startswith(f"{path}: not UTF-8")
+    assert ("crm/2025-03-01/opportunity.csv", 0, 0, 0, "failed") in ledger(con)
 
 
 def test_fivetran_deleted_marks_the_row_deleted(con, tmp_path):
@@ -343,3 +373,119 @@ def test_rows_in_equals_loaded_plus_rejected_for_every_file(con, tmp_path):
     assert (rows_in, loaded, rejected) == (4, 1, 3)
     assert rows(con, "select count(*) from raw.crm__opportunity") == [(loaded,)]
     assert rows(con, "select count(*) from raw._rejects") == [(rejected,)]
+
+
+# --- real exports: what Salesforce and Fivetran write ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "loaded"),
+    [
+        ("2018-12-19", date(2018, 12, 19)),
+        ("2018-12-19 00:00:00", date(2018, 12, 19)),
+        ("2018-12-19T00:00:00Z", date(2018, 12, 19)),
+        ("2018-12-19T00:00:00.000+00:00", date(2018, 12, 19)),
+        ("2018-12-19 00:00:00 UTC", date(2018, 12, 19)),
+    ],
+)
+def test_a_midnight_timestamp_is_a_date(con, tmp_path, written, loaded):
+    write_csv(tmp_path / "crm/2025-03-01/opportunity.csv", OPP_HEADER, [opp("o1", CloseDate=written)])
+    ingest(con, tmp_path)
+    assert rows(con, "select close_date from raw.crm__opportunity") == [(loaded,)]
+    assert rows(con, "select count(*) from raw._rejects") == [(0,)]
+
+
+@pytest.mark.parametrize("written", ["2018-12-19 13:45:00", "2018-12-19T00:00:00+02:00", "2018-12-19 00:00:01"])
+def test_another_time_of_day_is_not_a_date(con, tmp_path, written):
+    write_csv(
+        tmp_path / "crm/2025-03-01/opportunity.csv", OPP_HEADER,
+        [opp("o1"), opp("o2", CloseDate=written), opp("o3")],
+    )
+    ingest(con, tmp_path)
+    assert rows(con, "select line, reason from raw._rejects") == [
+        (3, f'column close_date: "{written}" is not a valid date')
+    ]
+
+
+def test_empty_opportunity_amount_and_task_type_load_as_null(con, tmp_path):
+    write_csv(tmp_path / "crm/2025-03-01/opportunity.csv", OPP_HEADER, [opp("o1", amount="")])
+    write_csv(
+        tmp_path / "crm/2025-03-01/task.csv",
+        ["Id", "OwnerId", "Type", "ActivityDate", "CreatedDate"],
+        [["t1", "u1", "", "2025-03-01", "2025-03-01T09:00:00Z"]],
+    )
+    ingest(con, tmp_path)
+    assert rows(con, "select id, amount from raw.crm__opportunity") == [("o1", None)]
+    assert rows(con, "select id, type from raw.crm__task") == [("t1", None)]
+    assert rows(con, "select count(*) from raw._rejects") == [(0,)]
+
+
+def test_a_file_whose_every_row_is_rejected_is_broken(con, tmp_path):
+    path = write_csv(
+        tmp_path / "crm/2025-03-01/opportunity.csv", OPP_HEADER,
+        [opp(f"o{i}", CloseDate="19/12/2018") for i in range(1, 4)] + [opp("o4", OwnerId="")],
+    )
+    (problem,) = ingest(con, tmp_path).problems
+    assert problem.status == "broken"
+    # 4 of 4 rejected; 3 rows break the date rule and 1 the required owner: the date wins.
+    assert problem.message == (
+        f"{path}: broken file: 4 of 4 rows rejected (100%), more than the crm.opportunity "
+        "threshold of 50%; commonest reason: column close_date is not a valid date (3 rows)"
+    )
+    assert ledger(con) == [("crm/2025-03-01/opportunity.csv", 4, 0, 4, "broken")]
+
+
+def test_half_the_rows_rejected_is_not_yet_broken(con, tmp_path):
+    # The threshold is passed only by more than half: 2 of 4 is bad rows, 3 of 4 a broken file.
+    write_csv(
+        tmp_path / "crm/2025-03-01/opportunity.csv", OPP_HEADER,
+        [opp("o1"), opp("o2"), opp("o3", amount="x"), opp("o4", amount="y")],
+    )
+    write_csv(
+        tmp_path / "crm/2025-03-02/opportunity.csv", OPP_HEADER,
+        [opp("o5"), opp("o6", amount="x"), opp("o7", amount="y"), opp("o8", amount="z")],
+    )
+    report = ingest(con, tmp_path)
+    assert [(p.path.parent.name, p.status) for p in report.problems] == [("2025-03-02", "broken")]
+    assert [s for *_, s in ledger(con)] == ["loaded", "broken"]
+
+
+def test_a_fivetran_export_loads_every_valid_row(con, tmp_path):
+    """Fivetran's Salesforce connector: snake_case with hundreds of columns the contract does
+    not name, `_fivetran_synced` and `_fivetran_active`, CRLF line ends, upper-case booleans,
+    midnight dates, empty amounts and a version column without a zone."""
+    contract = [
+        "id", "account_id", "owner_id", "name", "type", "stage_name", "amount", "probability",
+        "forecast_category_name", "is_closed", "is_won", "close_date", "created_date",
+        "system_modstamp", "is_deleted",
+    ]
+    unknown = [f"custom_field_{n}__c" for n in range(300)]
+    header = ["_fivetran_synced", *contract, *unknown, "_fivetran_active"]
+    records = [
+        ["o1", "a1", "u1", "Big deal", "New Business", "Closed Won", "24120000", "100", "Closed",
+         "TRUE", "TRUE", "2018-12-19 00:00:00", "2018-12-19 19:51:13", "2019-04-04 18:47:01", "FALSE"],
+        ["o2", "a2", "u1", "Early", "New Business", "Prospecting", "", "10", "Pipeline",
+         "FALSE", "FALSE", "2019-01-31 00:00:00", "2018-12-18 21:21:17", "2018-12-18 18:20:30.829", "False"],
+        ["o3", "a2", "u2", "Gone", "Renewal", "Closed Lost", "1", "0", "Omitted",
+         "TRUE", "FALSE", "2018-10-31 00:00:00", "2018-10-31 17:43:42", "2019-04-04 18:47:01", "FALSE"],
+    ]
+    active = ["true", "true", "false"]  # _fivetran_active = false: deleted
+    lines = [",".join(header)] + [
+        ",".join(["2019-04-04 18:47:01", *r, *[f"x{n}" for n in range(300)], a])
+        for r, a in zip(records, active)
+    ]
+    path = tmp_path / "crm/2025-03-01/opportunity.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    report = ingest(con, tmp_path)
+    assert report.problems == []
+    assert ledger(con) == [("crm/2025-03-01/opportunity.csv", 3, 3, 0, "loaded")]
+    assert rows(
+        con,
+        "select id, is_won, amount, close_date, system_modstamp, _is_deleted, custom_field_299_c "
+        "from raw.crm__opportunity order by id",
+    ) == [
+        ("o1", True, Decimal(24120000), date(2018, 12, 19), datetime(2019, 4, 4, 18, 47, 1), False, "x299"),
+        ("o2", False, None, date(2019, 1, 31), datetime(2018, 12, 18, 18, 20, 30, 829000), False, "x299"),
+        ("o3", False, Decimal(1), date(2018, 10, 31), datetime(2019, 4, 4, 18, 47, 1), True, "x299"),
+    ]

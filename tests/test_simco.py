@@ -1030,11 +1030,17 @@ def test_commission_lines_include_caps_clawbacks_spifs_and_foreign_currency(land
     )  # a clawback paid correctly too
 
 
-def test_every_source_has_a_folder_every_day(default_run):
-    """A quiet day is an empty folder, so the warehouse's freshness check sees the export ran."""
+def test_crm_lands_every_day_and_hr_and_comp_only_on_change(default_run):
+    """The CRM connector syncs daily (a quiet day is an empty folder); HR and comp exports
+    land only when something changed (CONTRACTS.md), so their quiet days have no folder."""
     root, truth = default_run
     start = date.fromisoformat(truth["params"]["start"])
     end = date.fromisoformat(truth["params"]["end"])
     expected = [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
-    for source in ("crm", "hr", "comp"):
-        assert sorted(p.name for p in (root / source).iterdir()) == expected, source
+    assert sorted(p.name for p in (root / "crm").iterdir()) == expected
+    for source in ("hr", "comp"):
+        days = sorted(p.name for p in (root / source).iterdir())
+        assert days[0] == expected[0], source  # the first day holds the full extracts
+        assert len(days) < len(expected), source  # quiet days are absent
+        for day in days:
+            assert any((root / source / day).iterdir()), (source, day)  # no empty folder

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.ingest.contracts import freshness_days, load_contracts
-from orchestration.ingest.loader import ContractError, ingest_source, landing_days
-from orchestration.quality.checks import freshness_result
+from orchestration.ingest.contracts import freshness, load_contracts
+from orchestration.ingest.loader import ingest_source, landing_days, ledger_problems
+from orchestration.quality.checks import contract_result, freshness_result
 from orchestration.resources import Warehouse
 
 
@@ -25,8 +25,17 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
                 asset=dg.AssetKey(["raw", source]),
                 blocking=True,
                 description=f"The latest {source} landing day is at most "
-                f"{freshness_days(source)} day(s) older than the as-of day.",
-            )
+                f"{freshness(source).days} day(s) older than the as-of day "
+                f"(a stale source: {freshness(source).severity}).",
+            ),
+            dg.AssetCheckSpec(
+                "files_within_contract",
+                asset=dg.AssetKey(["raw", source]),
+                blocking=True,
+                description=f"No {source} landing file is broken (more than its table's "
+                "reject_threshold of rows rejected) or failed (unreadable, or a required "
+                "column missing).",
+            ),
         ],
         description=(
             f"Landing files of the {source} source checked against its contract and appended to "
@@ -39,37 +48,40 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
         if not landing.is_dir():
             raise dg.Failure(f"landing folder {landing} does not exist")
         loaded_at = datetime.now(timezone.utc).replace(tzinfo=None)
-        try:
-            with warehouse.connect() as con:
-                report = ingest_source(con, landing, source, loaded_at)
-                rejects = con.execute(
-                    "select source_file, line, reason from raw._rejects where source = ? "
-                    "order by batch_date, source_file, line limit 20",
-                    [source],
-                ).fetchall()
-                totals = con.execute(
-                    "select coalesce(sum(rows_in), 0), coalesce(sum(rows_loaded), 0), "
-                    "coalesce(sum(rows_rejected), 0) from raw._load_ledger where source = ?",
-                    [source],
-                ).fetchall()[0]
-        except ContractError as exc:
-            raise dg.Failure(description=str(exc)) from exc
+        as_of = warehouse.as_of_date()
+        with warehouse.connect() as con:
+            report = ingest_source(con, landing, source, loaded_at)
+            problems = ledger_problems(con, source, as_of)
+            rejects = con.execute(
+                "select source_file, line, reason from raw._rejects where source = ? "
+                "order by batch_date, source_file, line limit 20",
+                [source],
+            ).fetchall()
+            totals = con.execute(
+                "select coalesce(sum(rows_in), 0), coalesce(sum(rows_loaded), 0), "
+                "coalesce(sum(rows_rejected), 0) from raw._load_ledger where source = ?",
+                [source],
+            ).fetchall()[0]
         for warning in report.warnings:
             context.log.warning(warning)
         for file, line, reason in rejects:
             context.log.warning(f"rejected {landing / file}:{line}: {reason}")
+        for _, _, message in problems:
+            context.log.error(message)
         context.log.info(
             f"{source}: {len(report.days_loaded)} day(s) loaded, "
             f"{len(report.days_unchanged)} unchanged, {len(report.days_removed)} removed; "
             f"{report.rows_loaded} rows loaded, {report.rows_rejected} rejected"
         )
-        as_of = warehouse.as_of_date()
-        latest = max((d for d in landing_days(landing, source)[0] if d <= as_of), default=None)
-        freshness = freshness_result(source, latest, as_of)
-        if not freshness.passed:
-            context.log.error(freshness.description)
+        latest = max(
+            (d for d in landing_days(landing, source)[0] if as_of is None or d <= as_of),
+            default=None,
+        )
+        fresh = freshness_result(source, latest, as_of)
+        if not fresh.passed:
+            context.log.warning(fresh.description)
         return dg.MaterializeResult(
-            check_results=[freshness],
+            check_results=[fresh, contract_result(source, problems)],
             metadata={
                 "days_loaded": len(report.days_loaded),
                 "days_unchanged": len(report.days_unchanged),
@@ -78,6 +90,7 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
                 "rows_loaded": int(totals[1]),
                 "rows_rejected": int(totals[2]),
                 "warnings": len(report.warnings),
+                "problem_files": len(problems),
             }
         )
 

@@ -15,6 +15,9 @@ import yaml
 CONTRACTS_FILE = Path(__file__).with_name("contracts.yml")
 TYPES = ("str", "int", "decimal", "num", "bool", "date", "ts")
 VERSION_COLUMNS = ("system_modstamp", "updated_at")
+# CONTRACTS.md: a file whose rejected share passes its table's threshold is a broken file.
+DEFAULT_REJECT_THRESHOLD = 0.5
+FRESHNESS_SEVERITIES = ("warn", "error")
 # Bookkeeping columns every raw table carries besides its contract columns.
 BOOKKEEPING = {
     "_batch_date": "date",
@@ -41,6 +44,8 @@ class TableContract:
     key: tuple[str, ...]
     columns: tuple[Column, ...]
     optional_table: bool = False
+    # A file of this table is broken when its rejected rows are more than this share of its rows.
+    reject_threshold: float = DEFAULT_REJECT_THRESHOLD
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -79,7 +84,12 @@ def _parse_table(source: str, name: str, spec: dict) -> TableContract:
     )
     if unknown:
         raise ValueError(f"contracts.yml: {source}.{name}: unknown columns {sorted(unknown)}")
-    return TableContract(source, name, key, tuple(columns), bool(spec.get("optional_table")))
+    threshold = float(spec.get("reject_threshold", DEFAULT_REJECT_THRESHOLD))
+    if not 0 <= threshold < 1:
+        raise ValueError(f"contracts.yml: {source}.{name}: reject_threshold must be in [0, 1)")
+    return TableContract(
+        source, name, key, tuple(columns), bool(spec.get("optional_table")), threshold
+    )
 
 
 @functools.cache
@@ -96,9 +106,22 @@ def load_contracts(path: Path = CONTRACTS_FILE) -> dict[str, dict[str, TableCont
     }
 
 
-def freshness_days(source: str, path: Path = CONTRACTS_FILE) -> int:
-    """How many days a source's latest landing day may lag the as-of day."""
-    return int(_load(path)[source]["freshness_days"])
+@dataclass(frozen=True)
+class Freshness:
+    """How old a source's latest delivery may be, and what a stale source does to the build."""
+
+    days: int
+    severity: str  # warn: reported and recorded in the publication; error: blocks publishing
+
+
+def freshness(source: str, path: Path = CONTRACTS_FILE) -> Freshness:
+    """The freshness rule of one source (contracts.yml freshness_days, freshness_severity)."""
+    spec = _load(path)[source]
+    severity = spec.get("freshness_severity", "warn")
+    if severity not in FRESHNESS_SEVERITIES:
+        raise ValueError(f"contracts.yml: {source}.freshness_severity: {severity!r} is not one "
+                         f"of {', '.join(FRESHNESS_SEVERITIES)}")
+    return Freshness(int(spec["freshness_days"]), severity)
 
 
 def dbt_sources_yaml(source: str) -> str:

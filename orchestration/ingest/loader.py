@@ -3,11 +3,19 @@
 Layout: <landing>/<source>/<YYYY-MM-DD>/<table>.<csv|parquet|jsonl>. Every file is read as
 text, its headers normalised (camelCase or snake_case, BOM, Fivetran bookkeeping columns),
 and every value coerced to its contract type in DuckDB. A row that breaks the contract goes
-to `raw._rejects` with file, line and reason; a file that cannot be read, or lacks a required
-column, raises `ContractError` naming the file and the problem, and the source's whole load
-rolls back. Every file gets a row in `raw._load_ledger` with rows_in = rows_loaded +
-rows_rejected. A (source, day) is reloaded only when its files changed, and a reload replaces
-exactly that day's rows, so loading is idempotent and raw mirrors the landing folder.
+to `raw._rejects` with file, line and reason. Every file gets a row in `raw._load_ledger`
+with rows_in = rows_loaded + rows_rejected and a status:
+
+- `loaded`: the file's valid rows are in raw;
+- `broken`: more than its table's reject_threshold of its rows were rejected (CONTRACTS.md);
+- `failed`: the file could not be loaded at all (unreadable, not UTF-8, a required column
+  missing); its rows count as rejected, and the message names the file and the problem;
+- `ignored`: not a file of the contract (an unknown table or file type).
+
+A broken or failed file does not stop ingestion: every file of every source is checked, so
+one build reports every problem, and the ingest asset's `files_within_contract` check (which
+reads the ledger) stops the build before publishing. A (source, day) is reloaded only when
+its files changed, and a reload replaces exactly that day's rows, so loading is idempotent.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ import hashlib
 import io
 import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -39,6 +48,15 @@ SQL_TYPES = {
     "ts": "timestamp",
 }
 DAY_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# CONTRACTS.md: a date may be written as a timestamp at midnight (Salesforce exports do):
+# `2018-12-19 00:00:00`, `2018-12-19T00:00:00.000Z`, `2018-12-19 00:00:00 UTC`. Another time
+# of day, or a non-zero offset, is not a date.
+DATE_PATTERN = r"\d{4}-\d{2}-\d{2}([T ]00:00(:00(\.0+)?)? ?(Z|UTC|[+-]00(:?00)?)?)?"
+# Part of every day's fingerprint: bump it when a loading rule changes (a type's accepted
+# spellings, a status), so days loaded under the old rules are loaded again.
+LOAD_RULES = "2: midnight dates, broken and failed files in the ledger"
+# How a file ends up in the ledger; the last two stop the build before publishing.
+LOADED, IGNORED, BROKEN, FAILED = "loaded", "ignored", "broken", "failed"
 META_TABLES = {
     "_rejects": """source varchar, table_name varchar, batch_date date, source_file varchar,
         line bigint, reason varchar, record varchar""",
@@ -50,7 +68,9 @@ META_TABLES = {
 
 
 class ContractError(Exception):
-    """A landing file that cannot be loaded at all; the message names the file and the problem."""
+    """A landing file that cannot be loaded at all; the message names the file and the problem.
+
+    Raised by the readers; `load_file` records it in the ledger as a failed file."""
 
 
 @dataclass
@@ -62,8 +82,13 @@ class FileResult:
     rows_in: int = 0
     rows_loaded: int = 0
     rows_rejected: int = 0
-    status: str = "loaded"
+    status: str = LOADED
     message: str = ""
+
+    @property
+    def blocks(self) -> bool:
+        """Whether this file stops the build before publishing."""
+        return self.status in (BROKEN, FAILED)
 
 
 @dataclass
@@ -82,6 +107,11 @@ class IngestReport:
     @property
     def rows_rejected(self) -> int:
         return sum(f.rows_rejected for f in self.files)
+
+    @property
+    def problems(self) -> list[FileResult]:
+        """The files of this load that stop the build: broken or failed."""
+        return [f for f in self.files if f.blocks]
 
 
 def quote(identifier: str) -> str:
@@ -218,7 +248,8 @@ def _coerce(column: str, typ: str) -> tuple[str, str]:
         "bool": f"(case lower({text}) when 'true' then true when '1' then true "
         f"when 't' then true when 'false' then false when '0' then false "
         f"when 'f' then false end)",
-        "date": f"try_cast(try_strptime({text}, '%Y-%m-%d') as date)",
+        "date": f"(case when regexp_full_match({text}, {_literal(DATE_PATTERN)}) "
+        f"then try_cast(try_strptime(left({text}, 10), '%Y-%m-%d') as date) end)",
         "ts": f"try_cast(try_cast({text} as timestamptz) at time zone 'UTC' as timestamp)",
     }[typ]
     return typed, f"({text} is not null and {typed} is null)"
@@ -237,6 +268,17 @@ def ensure_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"create table if not exists raw.{contract.raw_table} ({', '.join(cols)})")
 
 
+def _missing_columns_message(path: Path, contract: TableContract, names: list[str]) -> str:
+    missing = [c for c in contract.required_columns if c not in names]
+    if not missing:
+        return ""
+    return (
+        f"{path}: missing required column(s) {', '.join(missing)}; the "
+        f"{contract.source}.{contract.name} contract requires "
+        f"{', '.join(contract.required_columns)} (the file has {len(names)} column(s))"
+    )
+
+
 def load_file(
     con: duckdb.DuckDBPyConnection,
     contract: TableContract,
@@ -245,28 +287,32 @@ def load_file(
     batch_date: date,
     loaded_at: datetime,
 ) -> FileResult:
-    """Check one landing file against its contract and append its rows to the raw table.
+    """Check one landing file against its contract and append its valid rows to the raw table.
 
-    Rows that break the contract go to raw._rejects. Raises ContractError when the file cannot
-    be read or lacks a required column."""
+    Rows that break the contract go to raw._rejects. A file that cannot be loaded at all
+    (unreadable, or lacking a required column) loads nothing and comes back `failed`, its
+    rows counted as rejected; a file whose rejected share passes its table's threshold comes
+    back `broken`. The message names the file, the problem and, for a broken file, the share
+    and the commonest reason."""
     result = FileResult(contract.source, contract.name, batch_date, path)
-    header, rows, malformed = READERS[path.suffix](path)
+    try:
+        header, rows, malformed = READERS[path.suffix](path)
+    except ContractError as error:
+        result.status, result.message = FAILED, str(error)
+        return result
     names = [normalise_header(h) or f"column_{i + 1}" for i, h in enumerate(header)]
+    result.rows_in = len(rows) + len(malformed)
     seen: dict[str, str] = {}
     for original, name in zip(header, names):
         if name in seen:
-            raise ContractError(
-                f"{path}: columns {seen[name]!r} and {original!r} both map to {name!r}"
-            )
+            result.message = f"{path}: columns {seen[name]!r} and {original!r} both map to {name!r}"
+            break
         seen[name] = original
-    if header:
-        missing = [c for c in contract.required_columns if c not in names]
-        if missing:
-            raise ContractError(
-                f"{path}: missing required column(s) {', '.join(missing)} "
-                f"(contract {contract.source}.{contract.name}; header: {', '.join(header)})"
-            )
-    result.rows_in = len(rows) + len(malformed)
+    if header and not result.message:
+        result.message = _missing_columns_message(path, contract, names)
+    if result.message:
+        result.status, result.rows_rejected = FAILED, result.rows_in
+        return result
     if malformed:
         con.executemany(
             "insert into raw._rejects values (?, ?, ?, ?, ?, ?, ?)",
@@ -275,14 +321,28 @@ def load_file(
                 for line, reason, raw in malformed
             ],
         )
+    rules: Counter[str] = Counter(reason.split(":")[0] for _, reason, _ in malformed)
     if rows:
-        _load_rows(con, contract, names, rows, relative, batch_date, loaded_at, result)
+        rules.update(_load_rows(con, contract, names, rows, relative, batch_date, loaded_at, result))
     result.rows_rejected += len(malformed)
     assert result.rows_in == result.rows_loaded + result.rows_rejected, result
+    if result.rows_rejected > contract.reject_threshold * result.rows_in:
+        rule, count = rules.most_common(1)[0]
+        result.status = BROKEN
+        result.message = (
+            f"{path}: broken file: {result.rows_rejected} of {result.rows_in} rows rejected "
+            f"({result.rows_rejected / result.rows_in:.0%}), more than the "
+            f"{contract.source}.{contract.name} threshold of {contract.reject_threshold:.0%}; "
+            f"commonest reason: {rule} ({count} rows)"
+        )
     return result
 
 
-def _load_rows(con, contract, names, rows, relative, batch_date, loaded_at, result) -> None:
+def _load_rows(
+    con, contract, names, rows, relative, batch_date, loaded_at, result
+) -> Counter[str]:
+    """Type the parsed rows in DuckDB, append the valid ones to raw and the others to
+    raw._rejects; returns how often each rule was broken."""
     arrays = {
         name: pa.array([values[i] for _, values in rows], type=pa.string())
         for i, name in enumerate(names)
@@ -291,30 +351,32 @@ def _load_rows(con, contract, names, rows, relative, batch_date, loaded_at, resu
     con.register("landing_rows", pa.table(arrays))
     try:
         typed: dict[str, str] = {}
-        problems: list[str] = []
+        # (the reason a row gives, the rule it breaks): a reason quotes the value, a rule not.
+        problems: list[tuple[str, str]] = []
         for col in contract.columns:
             if col.name not in names:
                 typed[col.name] = f"cast(null as {SQL_TYPES[col.type]})"
                 continue
             expr, bad = _coerce(col.name, col.type)
             typed[col.name] = expr
-            problems.append(
+            problems.append((
                 f"case when {bad} then 'column {col.name}: \"' || "
-                f"{quote(col.name)} || '\" is not a valid {col.type}' end"
-            )
+                f"{quote(col.name)} || '\" is not a valid {col.type}' end",
+                f"case when {bad} then 'column {col.name} is not a valid {col.type}' end",
+            ))
             if col.required:
-                problems.append(
-                    f"case when nullif(trim({quote(col.name)}), '') is null "
-                    f"then 'required column {col.name} is empty' end"
-                )
+                empty = f"nullif(trim({quote(col.name)}), '') is null"
+                rule = f"'required column {col.name} is empty'"
+                problems.append((f"case when {empty} then {rule} end",) * 2)
         for name, typ in FIVETRAN.items():
             if name in names:
                 expr, bad = _coerce(name, typ)
                 typed[name] = expr
-                problems.append(
+                problems.append((
                     f"case when {bad} then 'column {name}: \"' || {quote(name)} || "
-                    f"'\" is not a valid {typ}' end"
-                )
+                    f"'\" is not a valid {typ}' end",
+                    f"case when {bad} then 'column {name} is not a valid {typ}' end",
+                ))
             else:
                 typed[name] = f"cast(null as {SQL_TYPES[typ]})"
         extras = [n for n in names if n not in typed]
@@ -344,10 +406,12 @@ def _load_rows(con, contract, names, rows, relative, batch_date, loaded_at, resu
             "_is_deleted": deleted,
             "_loaded_at": f"cast({_literal(loaded_at.isoformat(sep=' '))} as timestamp)",
         }
-        reason = f"nullif(concat_ws('; ', {', '.join(problems) or 'null'}), '')"
+        reasons = ", ".join(reason for reason, _ in problems) or "null"
+        rules = ", ".join(rule for _, rule in problems)
         con.execute(
             f"create or replace temp table landing_checked as "
-            f"select *, {reason} as __reason from landing_rows"
+            f"select *, nullif(concat_ws('; ', {reasons}), '') as __reason, "
+            f"list_filter([{rules}]::varchar[], lambda r: r is not null) as __rules from landing_rows"
         )
         select = ", ".join(f"{expr} as {quote(name)}" for name, expr in typed.items())
         con.execute(
@@ -362,6 +426,10 @@ def _load_rows(con, contract, names, rows, relative, batch_date, loaded_at, resu
             f"cast({record} as varchar) from landing_checked where __reason is not null",
             [contract.source, contract.name, batch_date, relative],
         )
+        broken = Counter(dict(con.execute(
+            "select rule, count(*) from (select unnest(__rules) as rule from landing_checked) "
+            "group by rule"
+        ).fetchall()))
         rejected = con.execute(
             "select count(*) from landing_checked where __reason is not null"
         ).fetchall()[0][0]
@@ -370,6 +438,7 @@ def _load_rows(con, contract, names, rows, relative, batch_date, loaded_at, resu
         con.execute("drop table if exists landing_checked")
     result.rows_rejected += rejected
     result.rows_loaded = len(rows) - rejected
+    return broken
 
 
 # ---------------------------------------------------------------------------------------------
@@ -404,6 +473,20 @@ def latest_landing_day(landing: Path) -> date | None:
     return max(days, default=None)
 
 
+def ledger_problems(
+    con: duckdb.DuckDBPyConnection, source: str, as_of: date | None
+) -> list[tuple[str, str, str]]:
+    """(file, status, message) of every broken or failed file of a source landed on or before
+    the as-of day, as the ledger holds them: a problem blocks every build until its day's
+    files change, not only the build that first loaded it."""
+    return con.execute(
+        "select source_file, status, message from raw._load_ledger "
+        "where source = ? and status in (?, ?) and (? is null or batch_date <= ?) "
+        "order by batch_date, source_file",
+        [source, BROKEN, FAILED, as_of, as_of],
+    ).fetchall()
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -425,10 +508,12 @@ def ingest_source(
     """Bring raw.<source>__* in line with the landing folder of one source, in one transaction.
 
     Days whose files are unchanged since their last load are skipped; changed or new days
-    replace exactly their own rows; days that left the landing folder are removed."""
+    replace exactly their own rows; days that left the landing folder are removed. Every file
+    is checked and recorded in the ledger, broken and failed ones included (see
+    `IngestReport.problems`): the build decides what they stop, not the loader."""
     contracts = load_contracts()[source]
     contract_hash = hashlib.sha256(
-        json.dumps([repr(c) for c in contracts.values()]).encode()
+        json.dumps([LOAD_RULES] + [repr(c) for c in contracts.values()]).encode()
     ).hexdigest()
     report = IngestReport(source)
     days, report.warnings = landing_days(landing, source)
@@ -457,7 +542,7 @@ def ingest_source(
                 relative = f"{source}/{day.isoformat()}/{path.name}"
                 contract = contracts.get(normalise_header(path.stem))
                 if path.suffix not in EXTENSIONS or contract is None:
-                    result = FileResult(source, path.stem, day, path, status="ignored")
+                    result = FileResult(source, path.stem, day, path, status=IGNORED)
                     result.message = (
                         f"{path}: unsupported file type {path.suffix!r} "
                         f"(expected one of {', '.join(EXTENSIONS)}); not loaded"

@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.publish.publisher import marts_from_manifest, publish
+from orchestration.quality.checks import source_freshness
 from orchestration.resources import Warehouse
 from orchestration.transform.project import dbt_manifest
 
@@ -39,14 +40,21 @@ def _check_results(context: dg.AssetExecutionContext) -> dict[str, Counter]:
 )
 def published_marts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> dg.MaterializeResult:
     checks = _check_results(context)
+    as_of = warehouse.as_of_date()
     with warehouse.connect(read_only=True) as con:
         sources = {
-            source: {"latest_landing_day": str(day), "rows_loaded": loaded, "rows_rejected": rejected}
+            source: {
+                "latest_landing_day": str(day) if day else None,
+                "rows_loaded": loaded,
+                "rows_rejected": rejected,
+                "freshness": source_freshness(source, day, as_of),
+            }
             for source, day, loaded, rejected in con.execute(
-                "select d.source, max(d.batch_date), "
+                "select d.source, max(d.batch_date) filter (where d.batch_date <= ?), "
                 "(select coalesce(sum(rows_loaded), 0) from raw._load_ledger l where l.source = d.source), "
                 "(select coalesce(sum(rows_rejected), 0) from raw._load_ledger l where l.source = d.source) "
-                "from raw._loaded_days d group by d.source order by d.source"
+                "from raw._loaded_days d group by d.source order by d.source",
+                [as_of],
             ).fetchall()
         }
     marts = marts_from_manifest(dbt_manifest())
@@ -58,7 +66,7 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> 
         {
             "run_id": context.run.run_id,
             "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "as_of": str(warehouse.as_of_date()),
+            "as_of": str(as_of),
             "sources": sources,
             "marts": {m.name: {"checks": dict(checks.get(m.name, Counter()))} for m in marts},
         },

@@ -11,33 +11,60 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.ingest.contracts import freshness_days
+from orchestration.ingest.contracts import freshness
 from orchestration.publish.publisher import current_publication, marts_from_manifest
 from orchestration.quality.suites import failure_report, run_suite
 from orchestration.resources import Warehouse
 from orchestration.transform.project import dbt_manifest
 
 
+def source_freshness(source: str, latest: date | None, as_of: date | None) -> dict:
+    """How fresh one source is: its latest landing day on or before the as-of day, the lag,
+    the allowed lag (contracts.yml freshness_days) and what a stale source does (severity).
+    A missing day folder means "nothing changed" (CONTRACTS.md), so only the lag counts."""
+    rule = freshness(source)
+    lag = (as_of - latest).days if latest and as_of else None
+    return {
+        "latest_landing_day": str(latest) if latest else None,
+        "as_of": str(as_of) if as_of else None,
+        "lag_days": lag,
+        "freshness_days": rule.days,
+        "severity": rule.severity,
+        "status": "fresh" if lag is not None and lag <= rule.days else "stale",
+    }
+
+
 def freshness_result(source: str, latest: date | None, as_of: date | None) -> dg.AssetCheckResult:
     """The freshness check of one source, run by its ingest asset (so that a stale source
-    stops the build before dbt): its latest landing day on or before the as-of day may lag
-    that day by at most contracts.yml freshness_days."""
-    window = freshness_days(source)
-    lag = (as_of - latest).days if latest and as_of else None
-    passed = lag is not None and lag <= window
+    configured to block stops the build before dbt). By default a stale source warns."""
+    status = source_freshness(source, latest, as_of)
+    passed = status["status"] == "fresh"
     return dg.AssetCheckResult(
         check_name="freshness",
         passed=passed,
-        severity=dg.AssetCheckSeverity.ERROR,
+        severity=dg.AssetCheckSeverity.ERROR
+        if status["severity"] == "error"
+        else dg.AssetCheckSeverity.WARN,
         description=None
         if passed
         else f"{source} is stale: latest landing day {latest}, as of {as_of}, "
-        f"allowed lag {window} day(s)",
+        f"allowed lag {status['freshness_days']} day(s)",
+        metadata={k: v for k, v in status.items() if v is not None},
+    )
+
+
+def contract_result(source: str, problems: list[tuple[str, str, str]]) -> dg.AssetCheckResult:
+    """The broken-file gate of one source: every broken or failed file in the ledger
+    (missing required columns, unreadable, or a rejected share over the table's threshold)
+    blocks publishing, and the description names each file and its problem."""
+    return dg.AssetCheckResult(
+        check_name="files_within_contract",
+        passed=not problems,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description="\n".join(message for _, _, message in problems) or None,
         metadata={
-            "latest_landing_day": str(latest),
-            "as_of": str(as_of),
-            "lag_days": lag,
-            "freshness_days": window,
+            "broken_files": sum(status == "broken" for _, status, _ in problems),
+            "failed_files": sum(status == "failed" for _, status, _ in problems),
         },
     )
 
