@@ -8,11 +8,11 @@ import json
 import os
 import shutil
 import sys
-from collections import Counter
 from datetime import date
 from pathlib import Path
 
 from orchestration.resources import PROJECT_ROOT
+from orchestration.summary import build_summary
 
 
 def _use_home(home: Path, landing: Path | None, as_of: date | None = None) -> Path:
@@ -40,123 +40,6 @@ def _generate(args: argparse.Namespace) -> int:
     truth = generate(args.out, **kwargs)
     print(f"landing files in {args.out}; ground truth in {truth}")
     return 0
-
-
-def _table(rows: list[list[str]]) -> str:
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = []
-    for n, row in enumerate(rows):
-        cells = [c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
-        lines.append("  ".join(cells))
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _failing_rows(con, check_name: str) -> list[str]:
-    """Sample rows of a failed dbt test, from the view dbt stored its failures in."""
-    from orchestration.transform.project import dbt_manifest
-
-    for node in dbt_manifest()["nodes"].values():
-        if node["resource_type"] == "test" and node["name"] == check_name:
-            schema = node["config"].get("schema") or "audit"
-            try:
-                cursor = con.execute(f'select * from {schema}."{node["alias"]}" limit 5')
-                names = [d[0] for d in cursor.description]
-                return [json.dumps(dict(zip(names, r)), default=str) for r in cursor.fetchall()]
-            except Exception:  # the test did not get to store its failures
-                return []
-    return []
-
-
-def _root_cause(error) -> str:
-    """The innermost error of a step failure: Dagster wraps the one that says what happened."""
-    while error.cause is not None:
-        error = error.cause
-    lines = error.message.strip().splitlines()
-    return "\n    ".join(lines[:12])
-
-
-def build_summary(result, database: Path) -> tuple[str, int]:
-    """The end-of-build table (asset, rows, checks passed/failed, rejected) and failed checks."""
-    import duckdb
-
-    checks: dict[str, Counter] = {}
-    failed: list = []
-    for evaluation in result.get_asset_check_evaluations():
-        key = evaluation.asset_key.to_user_string()
-        outcome = "passed" if evaluation.passed else evaluation.severity.value.lower()
-        checks.setdefault(key, Counter())[outcome] += 1
-        if not evaluation.passed:
-            failed.append(evaluation)
-    rows: dict[str, int] = {}
-    rejected: dict[str, int] = {}
-    materialized = {
-        event.asset_key.to_user_string() for event in result.get_asset_materialization_events()
-    }
-    failures: list[str] = []
-    if database.exists():
-        con = duckdb.connect(str(database), read_only=True)
-        try:
-            for schema, name in con.execute(
-                "select table_schema, table_name from information_schema.tables "
-                "where table_schema in ('raw', 'staging', 'intermediate', 'seeds', 'marts') "
-                "and table_name not like '\\_%' escape '\\'"
-            ).fetchall():
-                key = f"{schema}/{name}"
-                if schema == "raw":
-                    key = f"raw/{name.split('__')[0]}"
-                count = con.execute(f'select count(*) from {schema}."{name}"').fetchall()[0][0]
-                rows[key] = rows.get(key, 0) + count
-            for source, n in con.execute(
-                "select source, count(*) from raw._rejects group by source"
-            ).fetchall():
-                rejected[f"raw/{source}"] = n
-            failures = []
-            for evaluation in failed:
-                key = evaluation.asset_key.to_user_string()
-                lines = [f"{evaluation.severity.value} {key}: {evaluation.check_name}"]
-                if evaluation.description:
-                    lines += [f"    {line}" for line in evaluation.description.splitlines()]
-                lines += [f"    {row}" for row in _failing_rows(con, evaluation.check_name)]
-                failures.append("\n".join(lines))
-        except duckdb.Error:
-            failures = [f"{e.severity.value} {e.asset_key.to_user_string()}: {e.check_name}" for e in failed]
-        finally:
-            con.close()
-    keys = sorted(materialized | set(checks), key=lambda k: (k.split("/")[0] != "raw", k))
-    table = [["asset", "rows", "checks passed", "checks failed", "warned", "rejected rows"]]
-    for key in keys:
-        c = checks.get(key, Counter())
-        table.append(
-            [
-                key,
-                str(rows[key]) if key in rows else "-",
-                str(c["passed"]),
-                str(c["error"]),
-                str(c["warn"]),
-                str(rejected.get(key, 0)) if key.startswith("raw/") else "-",
-            ]
-        )
-    total = Counter()
-    for c in checks.values():
-        total.update(c)
-    text = _table(table) + (
-        f"\n\n{len(keys)} assets, {total['passed']} checks passed, {total['error']} failed, "
-        f"{total['warn']} warned, {sum(rejected.values())} rows rejected at ingestion"
-    )
-    step_failures = [
-        f"  {event.step_key}: {_root_cause(event.step_failure_data.error)}"
-        for event in result.all_events
-        if event.event_type_value == "STEP_FAILURE" and event.step_failure_data.error
-    ]
-    if step_failures:
-        text += "\n\nFailed steps:\n" + "\n".join(step_failures)
-    if failed:
-        text += "\n\nFailed checks (sample failing rows below each):\n" + "\n".join(
-            f"  {f}" for f in failures
-        )
-    return text, total["error"]
 
 
 def _build(args: argparse.Namespace) -> int:

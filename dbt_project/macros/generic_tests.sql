@@ -25,3 +25,41 @@
     group by splits.opportunity_id
     having sum(splits.split_percentage) <> 100
 {% endtest %}
+
+{#
+  dbt's built-in relationships, unique and accepted_values tests, with the same pass/fail rule,
+  but returning the whole failing rows rather than only the failing value: the stored failures
+  (schema audit) then name each record by its key and, for staging models, the landing file and
+  line it came from (source_file, source_line), so a failed build says which records to fix.
+  (not_null already returns whole rows when failures are stored.)
+#}
+{% macro default__test_relationships(model, column_name, to, field) %}
+    select child.*
+    from {{ model }} as child
+    where child.{{ column_name }} is not null
+      and not exists (
+          select 1 from {{ to }} as parent where parent.{{ field }} = child.{{ column_name }}
+      )
+{% endmacro %}
+
+{% macro default__test_unique(model, column_name) %}
+    select *
+    from {{ model }}
+    where {{ column_name }} in (
+        select {{ column_name }}
+        from {{ model }}
+        where {{ column_name }} is not null
+        group by {{ column_name }}
+        having count(*) > 1
+    )
+{% endmacro %}
+
+{% macro default__test_accepted_values(model, column_name, values, quote=True) %}
+    select *
+    from {{ model }}
+    where {{ column_name }} not in (
+        {% for value in values -%}
+            {% if quote %}'{{ value }}'{% else %}{{ value }}{% endif %}{% if not loop.last %}, {% endif %}
+        {%- endfor %}
+    )
+{% endmacro %}

@@ -8,7 +8,7 @@ graph runs landing files -> raw -> staging -> marts -> published.
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -20,6 +20,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from orchestration.quality.failures import describe, failed_nodes, failing_rows
 from orchestration.resources import Warehouse
 from orchestration.transform.project import dbt_project
 
@@ -69,12 +70,64 @@ def dbt_models(
     # profiles.yml reads the database path from here, so dbt writes the warehouse this run
     # was configured with.
     os.environ["SALESOPS_WAREHOUSE"] = str(warehouse.database_path)
-    invocation = dbt.cli(dbt_build_args(as_of), context=context)
+    invocation = dbt.cli(dbt_build_args(as_of), context=context, raise_on_error=False)
+    held: list[dg.AssetCheckResult] = []
     try:
-        yield from invocation.stream()
+        for event in invocation.stream():
+            # A failed test is reported once dbt has exited, with its failing rows: until
+            # then dbt holds the DuckDB file and they cannot be read.
+            if isinstance(event, dg.AssetCheckResult) and not event.passed:
+                held.append(event)
+            else:
+                yield event
     finally:
         # If streaming fails on the Dagster side, dbt must not live on as an orphan that
         # holds the DuckDB file and blocks every later step and build.
         if invocation.process.poll() is None:
             invocation.process.terminate()
             invocation.process.wait()
+    yield from _report_failures(context, invocation, warehouse, held)
+
+
+def _report_failures(context, invocation, warehouse: Warehouse, held: list) -> Iterator:
+    """Yield the held failed checks with their failing rows, and fail the step, naming every
+    failed node of the run, when dbt failed (an error-severity test, a model that errored)."""
+    failed = failed_nodes(invocation.get_artifact("run_results.json"))
+    manifest = invocation.manifest
+    with warehouse.connect(read_only=True) as con:
+        described = {
+            result["unique_id"]: describe(
+                result,
+                failing_rows(con, manifest["nodes"][result["unique_id"]], manifest)
+                if result["unique_id"].startswith("test.")
+                else [],
+            )
+            for result in failed
+        }
+    reported = set()
+    for check in held:
+        unique_id = check.metadata["unique_id"].value
+        reported.add(unique_id)
+        text = described.get(unique_id, "")
+        yield dg.AssetCheckResult(
+            asset_key=check.asset_key,
+            check_name=check.check_name,
+            passed=False,
+            severity=check.severity,
+            description=text or None,
+            metadata={**check.metadata, "failing_rows": dg.MetadataValue.md(
+                "```\n" + text + "\n```"
+            )},
+        )
+    if invocation.process.returncode:
+        # Models that errored, and failed tests that are no asset check, are named here.
+        lines = [
+            f"{result['unique_id']}: {described[result['unique_id']]}"
+            for result in failed
+            if result["unique_id"] not in reported and result["status"] != "warn"
+        ]
+        tests = sum(1 for r in failed if r["status"] == "fail")
+        raise dg.Failure(
+            description=f"dbt build failed: {tests} test(s) failed"
+            + ("" if not lines else "; " + "\n".join(lines)),
+        )

@@ -275,7 +275,8 @@ credited as (
         converted.fx_rate,
         converted.amount,
         converted.split_percentage,
-        {{ money('converted.amount * converted.split_percentage * 0.01') }} as credited_amount,
+        -- CONTRACTS.md: a deal without an amount counts as nothing: it credits 0, not null.
+        {{ money('coalesce(converted.amount, 0) * converted.split_percentage * 0.01') }} as credited_amount,
         converted.opportunity_split_ids,
         converted.known_from as version_known_from,
         converted.modified_at as version_modified_at,

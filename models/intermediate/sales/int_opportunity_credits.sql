@@ -53,7 +53,8 @@ final as (
         opportunities.close_date,
         credits.split_percentage,
         opportunities.amount,
-        {{ money('opportunities.amount * credits.split_percentage * 0.01') }} as credited_amount
+        -- CONTRACTS.md: a deal without an amount counts as nothing: it credits 0, not null.
+        {{ money('coalesce(opportunities.amount, 0) * credits.split_percentage * 0.01') }} as credited_amount
     from credits
     inner join opportunities
         on credits.opportunity_id = opportunities.opportunity_id

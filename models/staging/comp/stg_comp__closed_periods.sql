@@ -7,7 +7,9 @@ renamed as (
         period_start,
         period_type,
         closed_on,
-        _batch_date as landed_on
+        _batch_date as landed_on,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

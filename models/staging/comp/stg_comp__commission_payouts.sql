@@ -10,7 +10,9 @@ renamed as (
         period_start,
         currency,
         amount as amount_local,
-        paid_date
+        paid_date,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 ),

@@ -7,7 +7,9 @@ renamed as (
         plan_id,
         attainment_from,
         attainment_to,
-        rate
+        rate,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

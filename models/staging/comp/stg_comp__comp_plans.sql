@@ -9,7 +9,9 @@ renamed as (
         period_type,
         currency,
         coalesce(clawback_days, 90) as clawback_days,
-        payout_cap as payout_cap_local
+        payout_cap as payout_cap_local,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

@@ -6,7 +6,9 @@ renamed as (
     select
         currency,
         rate_date,
-        rate_to_reporting
+        rate_to_reporting,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

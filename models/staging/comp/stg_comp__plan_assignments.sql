@@ -7,7 +7,9 @@ renamed as (
         employee_id,
         plan_id,
         effective_from,
-        effective_to
+        effective_to,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

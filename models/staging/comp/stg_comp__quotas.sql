@@ -8,7 +8,9 @@ renamed as (
         period_type,
         period_start,
         currency,
-        quota_amount as quota_amount_local
+        quota_amount as quota_amount_local,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 ),

@@ -6,7 +6,9 @@ renamed as (
     select
         plan_id,
         tenure_month,
-        quota_share
+        quota_share,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

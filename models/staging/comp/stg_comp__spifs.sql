@@ -12,7 +12,9 @@ renamed as (
         currency,
         amount_per_deal as amount_per_deal_local,
         start_date,
-        end_date
+        end_date,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

@@ -6,7 +6,9 @@ renamed as (
     select
         account_id,
         territory_id,
-        system_modstamp as modified_at
+        system_modstamp as modified_at,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

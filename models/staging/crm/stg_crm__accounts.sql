@@ -12,7 +12,9 @@ renamed as (
         billing_country,
         annual_revenue,
         created_date as created_at,
-        system_modstamp as modified_at
+        system_modstamp as modified_at,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

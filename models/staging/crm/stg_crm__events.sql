@@ -13,7 +13,9 @@ renamed as (
         duration_in_minutes,
         activity_date_time as activity_at,
         cast(activity_date_time as date) as activity_date,
-        created_date as created_at
+        created_date as created_at,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

@@ -11,7 +11,9 @@ renamed as (
         forecast_category,
         coalesce(currency_iso_code, '{{ var("reporting_currency") }}') as currency,
         amount as amount_local,
-        submitted_at
+        submitted_at,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 ),

@@ -15,7 +15,9 @@ renamed as (
         mql_date as mql_at,
         sql_date as sql_at,
         converted_date,
-        system_modstamp as modified_at
+        system_modstamp as modified_at,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

@@ -20,7 +20,9 @@ renamed as (
         close_date,
         created_date as created_at,
         cast(created_date as date) as created_date,
-        system_modstamp as modified_at
+        system_modstamp as modified_at,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 ),

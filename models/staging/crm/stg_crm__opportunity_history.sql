@@ -13,7 +13,9 @@ renamed as (
         probability,
         amount as amount_local,
         close_date,
-        created_date as changed_at
+        created_date as changed_at,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

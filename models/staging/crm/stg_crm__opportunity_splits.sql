@@ -8,7 +8,9 @@ renamed as (
         opportunity_id,
         split_owner_id,
         split_percentage,
-        system_modstamp as modified_at
+        system_modstamp as modified_at,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

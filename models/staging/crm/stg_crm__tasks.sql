@@ -12,7 +12,9 @@ renamed as (
         type as task_type,
         status as task_status,
         activity_date,
-        created_date as created_at
+        created_date as created_at,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

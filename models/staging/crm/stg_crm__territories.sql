@@ -7,7 +7,9 @@ renamed as (
         id as territory_id,
         name as territory_name,
         region,
-        segment
+        segment,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

@@ -14,7 +14,9 @@ renamed as (
         termination_type,
         termination_reason,
         coalesce(is_regretted, false) as is_regretted,
-        updated_at
+        updated_at,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

@@ -11,7 +11,9 @@ renamed as (
         team,
         coalesce(fte, 1) as fte,
         effective_date,
-        end_date
+        end_date,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

@@ -9,7 +9,9 @@ renamed as (
         currency,
         base_salary,
         ote,
-        effective_date
+        effective_date,
+        _source_file as source_file,
+        _line as source_line
     from source
     where not _is_deleted
 )

@@ -1,0 +1,72 @@
+"""What a failed dbt test or model says to the person reading the build: the failing rows with
+their identity (key, source file, line), read from the views dbt stored them in.
+
+dbt stores the failing rows of every data test as a view in schema `audit`
+(`store_failures_as: view`), and the project's generic tests return whole rows (macros/
+generic_tests.sql), so a sample names the record, not only the bad value. These are read
+after dbt has exited: DuckDB lets one process hold the working database.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import duckdb
+
+SAMPLE_ROWS = 5
+# A stored failure wider than this is shown by its identity columns only.
+MAX_COLUMNS = 8
+IDENTITY_COLUMNS = ("source_file", "source_line", "_source_file", "_line")
+
+
+def _grain(node: dict[str, Any], manifest: dict[str, Any]) -> list[str]:
+    """The key columns of the model or source a test is attached to: a source's contract key,
+    else the columns a `unique` test covers."""
+    attached = node.get("attached_node") or next(iter(node["depends_on"]["nodes"]), None)
+    if attached in manifest.get("sources", {}):
+        return list(manifest["sources"][attached].get("meta", {}).get("key", []))
+    return [
+        other["column_name"]
+        for other in manifest["nodes"].values()
+        if other["resource_type"] == "test"
+        and other.get("attached_node") == attached
+        and other.get("test_metadata", {}).get("name") == "unique"
+        and other.get("column_name")
+    ]
+
+
+def failing_rows(
+    con: duckdb.DuckDBPyConnection, node: dict[str, Any], manifest: dict[str, Any]
+) -> list[str]:
+    """Up to SAMPLE_ROWS failing rows of a dbt test, each as one line of JSON: every column
+    of a narrow result, else the row's key, the tested column and its source file and line."""
+    schema = node["config"].get("schema") or "audit"
+    try:
+        cursor = con.execute(f'select * from {schema}."{node["alias"]}" limit {SAMPLE_ROWS}')
+    except duckdb.Error:  # the test did not get to store its failures
+        return []
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, r)) for r in cursor.fetchall()]
+    if len(names) > MAX_COLUMNS:
+        wanted = [*_grain(node, manifest), node.get("column_name"), *IDENTITY_COLUMNS]
+        keep = [n for n in names if n in wanted]
+        rows = [{n: row[n] for n in keep} for row in rows]
+    return [json.dumps(row, default=str) for row in rows]
+
+
+def failed_nodes(run_results: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every node of a dbt run that did not pass: failed or warned tests, errored models."""
+    return [r for r in run_results["results"] if r["status"] in ("fail", "warn", "error")]
+
+
+def describe(result: dict[str, Any], samples: list[str]) -> str:
+    """One failed node of a dbt run, for the build summary and the Dagster UI."""
+    failures = result.get("failures")
+    head = result.get("message") or result["status"]
+    if failures is not None and result["status"] in ("fail", "warn"):
+        head = f"{failures} failing row(s)"
+    lines = [head] + [f"  {row}" for row in samples]
+    if samples and failures and failures > len(samples):
+        lines.append(f"  ... {failures - len(samples)} more")
+    return "\n".join(lines)
