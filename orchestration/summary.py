@@ -29,7 +29,8 @@ def _root_cause(error) -> str:
 
 
 def _check_lines(evaluation) -> str:
-    lines = [f"{evaluation.asset_key.to_user_string()}: {evaluation.check_name}"]
+    key = evaluation.asset_key.to_user_string()
+    lines = [f"{evaluation.severity.value} {key}: {evaluation.check_name}"]
     if evaluation.description:
         lines += [f"    {line}" for line in evaluation.description.splitlines()]
     return "\n".join(f"  {line}" for line in lines)

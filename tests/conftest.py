@@ -44,6 +44,17 @@ def published(home: Path, sql: str, params: list | None = None) -> list[tuple]:
         con.close()
 
 
+@pytest.fixture(scope="session")
+def handmade_baseline(tmp_path_factory) -> Path:
+    """One published build of the hand-written landing (tests/fixtures/handmade), shared by
+    the session: `root/landing` and `root/home`. Tests only read it; a test that changes the
+    landing or builds again works on a copy (`shutil.copytree(root, dest, symlinks=True)`)."""
+    root = tmp_path_factory.mktemp("handmade-baseline")
+    copy_landing("handmade", root / "landing")
+    assert build(root / "landing", root / "home") == 0
+    return root
+
+
 def copy_landing(name: str, dest: Path) -> Path:
     shutil.copytree(FIXTURES / name, dest)
     return dest

@@ -7,6 +7,8 @@ publishing - a published layer byte-identical to before.
 """
 
 import hashlib
+from datetime import date
+from decimal import Decimal
 import json
 import os
 import shutil
@@ -19,7 +21,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from conftest import FIXTURES, build, published, write_csv
+from conftest import FIXTURES, build, copy_landing, published, write_csv
 
 PROJECT = Path(__file__).resolve().parent.parent
 OPP_HEADER = (
@@ -29,12 +31,9 @@ OPP_HEADER = (
 
 
 @pytest.fixture(scope="module")
-def baseline(tmp_path_factory) -> Path:
+def baseline(handmade_baseline) -> Path:
     """A home with a publication of the hand-written landing, and that landing beside it."""
-    root = tmp_path_factory.mktemp("baseline")
-    shutil.copytree(FIXTURES / "handmade", root / "landing")
-    assert build(root / "landing", root / "home") == 0
-    return root
+    return handmade_baseline
 
 
 @pytest.fixture
@@ -93,20 +92,54 @@ def test_same_key_and_modstamp_with_different_content_blocks(case, capsys):
     assert "crm/2025-03-01/opportunity.csv" in text and "crm/2025-03-02/opportunity.csv" in text
 
 
-def test_opportunity_owner_that_is_no_user_blocks(case, capsys):
-    before = snapshot(case / "home")
-    add_day(case / "landing", "crm", "2025-03-02", "opportunity", opportunity_rows(
-        "o4,a1,u_ghost,Ghost deal,New Business,Web,Prospecting,10.00,USD,10,Pipeline,false,false,"
-        "2025-05-01,2025-03-02T09:00:00Z,2025-03-02T09:00:00Z,false",
+def test_orphan_keys_and_empty_amounts_warn_with_each_row_and_publish(case, capsys):
+    """Every foreign key a mart joins on is checked, as a warning that names each row by its
+    key, landing file and line; valid Salesforce values (midnight dates, an empty amount)
+    load; the build publishes."""
+    landing = case / "landing"
+    add_day(landing, "crm", "2025-03-03", "opportunity", opportunity_rows(
+        "o4,a_ghost,u_ghost,Orphan,New Business,Web,Prospecting,500.00,USD,10,Pipeline,false,"
+        "false,2025-05-01 00:00:00,2025-03-03T09:00:00Z,2025-03-03T09:00:00Z,false",
+        "o5,a1,u_ae1,No amount,New Business,Web,Closed Won,,USD,100,Closed,true,true,"
+        "2025-03-03T00:00:00Z,2025-03-03T09:00:00Z,2025-03-03T10:00:00Z,false",
     ))
-    assert_blocked(case, before, capsys, "relationships_stg_crm__opportunities_owner_id", "u_ghost")
-
-
-def test_split_owner_unknown_blocks(case, capsys):
-    before = snapshot(case / "home")
-    add_day(case / "landing", "crm", "2025-03-02", "opportunity_split",
+    add_day(landing, "crm", "2025-03-03", "opportunity_split",
             "id,opportunity_id,split_owner_id,split_percentage\ns2,o1,u_nobody,40\n")
-    assert_blocked(case, before, capsys, "relationships_stg_crm__opportunity_splits_split_owner_id", "u_nobody")
+    add_day(landing, "crm", "2025-03-03", "opportunity_history",
+            "id,opportunity_id,created_date,stage_name\nh99,o_ghost,2025-03-03T09:00:00Z,Prospecting\n")
+    add_day(landing, "crm", "2025-03-03", "task",
+            "id,owner_id,type,activity_date,created_date\nt9,u_ghost,,2025-03-03,2025-03-03T09:00:00Z\n")
+    assert build(landing, case / "home") == 0
+    text = capsys.readouterr().out
+    warnings = text[text.index("Warnings ("):]
+    file = "crm/2025-03-03/{}.csv"
+    for check, row in [
+        ("relationships_stg_crm__opportunities_account_id",
+         {"opportunity_id": "o4", "account_id": "a_ghost", "source_file": file.format("opportunity"), "source_line": 2}),
+        ("relationships_stg_crm__opportunities_owner_id",
+         {"opportunity_id": "o4", "owner_id": "u_ghost", "source_file": file.format("opportunity"), "source_line": 2}),
+        ("relationships_stg_crm__opportunity_splits_split_owner_id",
+         {"opportunity_split_id": "s2", "split_owner_id": "u_nobody", "source_file": file.format("opportunity_split"), "source_line": 2}),
+        ("relationships_stg_crm__opportunity_history_opportunity_id",
+         {"opportunity_history_id": "h99", "opportunity_id": "o_ghost", "source_file": file.format("opportunity_history"), "source_line": 2}),
+        ("relationships_stg_crm__tasks_owner_id",
+         {"task_id": "t9", "owner_id": "u_ghost", "source_file": file.format("task"), "source_line": 2}),
+        ("stg_crm__opportunities_won_deal_has_an_amount",
+         {"opportunity_id": "o5", "source_file": file.format("opportunity"), "source_line": 3}),
+    ]:
+        block = warnings[warnings.index(check):].split("\n  WARN ")[0]
+        assert "1 failing row(s)" in block, check
+        sample = json.loads(block.splitlines()[2])
+        assert {k: sample.get(k) for k in row} == row, check
+    rows = published(
+        case / "home",
+        "select opportunity_id, account_id, amount, close_date::varchar, is_won "
+        "from marts.fct_opportunities where opportunity_id in ('o4', 'o5') order by 1",
+    )
+    assert rows == [
+        ("o4", "a_ghost", Decimal("500.00"), "2025-05-01", False),  # a midnight close date
+        ("o5", "a1", None, "2025-03-03", True),  # no amount: kept, null
+    ]
 
 
 def test_splits_not_adding_to_100_block(case, capsys):
@@ -193,14 +226,96 @@ def test_empty_source_day_changes_nothing(case, capsys):
     assert mart_rows(case / "home") == before
 
 
-def test_stale_source_blocks(case, capsys):
+def test_change_only_hr_and_comp_feeds_warn_as_stale_and_publish(case, capsys):
+    # HR and comp land only when something changes: nothing since 2025-03-01 while CRM moves
+    # on to 2025-05-01. 2025-03-01 -> 2025-05-01 is 30 + 31 = 61 days, past HR's 31-day and
+    # comp's 35-day windows: a warning by default, recorded in the publication.
+    add_day(case / "landing", "crm", "2025-05-01", "task",
+            "id,owner_id,type,activity_date,created_date\nt9,u_ae1,Call,2025-05-01,2025-05-01\n")
+    assert build(case / "landing", case / "home") == 0
+    text = capsys.readouterr().out
+    assert ("hr: latest landing day 2025-03-01, 61 day(s) behind the as-of day 2025-05-01 "
+            "(allowed 31): STALE (warn)") in text
+    assert "WARN raw/hr: freshness\n      hr is stale: latest landing day 2025-03-01" in text
+    sources = json.loads((case / "home/published/publication.json").read_text())["sources"]
+    assert sources["hr"]["freshness"] == {
+        "latest_landing_day": "2025-03-01", "as_of": "2025-05-01", "lag_days": 61,
+        "freshness_days": 31, "severity": "warn", "status": "stale",
+    }
+    assert sources["comp"]["freshness"]["status"] == "stale"
+    assert sources["crm"]["freshness"]["status"] == "fresh"
+
+
+def test_a_source_configured_to_block_fails_freshness_with_error_severity(monkeypatch):
+    from orchestration.ingest.contracts import Freshness
+    from orchestration.quality import checks
+
+    monkeypatch.setattr(checks, "freshness", lambda source: Freshness(7, "error"))
+    stale = checks.freshness_result("hr", date(2025, 3, 1), date(2025, 3, 12))  # 11 > 7
+    assert (stale.passed, stale.severity.value) == (False, "ERROR")
+    assert stale.description == "hr is stale: latest landing day 2025-03-01, as of 2025-03-12, allowed lag 7 day(s)"
+    fresh = checks.freshness_result("hr", date(2025, 3, 5), date(2025, 3, 12))  # 7 = 7
+    assert fresh.passed
+
+
+def test_every_problem_of_a_landing_day_is_reported_in_one_build(case, capsys):
+    """Three CRM files missing required columns and an HR file most of whose rows break the
+    contract: one build names all four, each with what is wrong, and publishes nothing; a
+    second build of the same landing folder is blocked the same way."""
     before = snapshot(case / "home")
-    # CRM moves on to 2025-03-12; HR's last day stays 2025-03-01: 11 days > its 7-day window.
-    add_day(case / "landing", "crm", "2025-03-12", "task",
-            "id,owner_id,type,activity_date,created_date\nt9,u_ae1,Call,2025-03-12,2025-03-12\n")
-    add_day(case / "landing", "comp", "2025-03-12", "fx_rate",
-            "rate_date,currency,rate_to_reporting\n2025-03-12,EUR,1.08\n")
-    assert_blocked(case, before, capsys, "raw/hr", "freshness", "hr is stale: latest landing day 2025-03-01")
+    crm = case / "landing/crm/2025-03-03"
+    write_csv(crm / "account.csv", ["Id", "Name", "Industry"], [["a9", "Ninth", "Retail"]])
+    write_csv(crm / "opportunity.csv", OPP_HEADER.replace(",SystemModstamp", "").split(","), [])
+    write_csv(crm / "opportunity_history.csv", ["id", "opportunity_id", "stage_name"], [["h9", "o1", "Prospecting"]])
+    hr = case / "landing/hr/2025-03-03/employee.csv"
+    write_csv(hr, ["employee_id", "full_name", "work_email", "hire_date"], [
+        ["E9", "Nina New", "nina@example.com", "03/03/2025"],
+        ["E10", "Omar Other", "omar@example.com", "2025-03-03 09:30:00"],
+        ["E11", "Pia Plain", "pia@example.com", "2025-03-03"],
+    ])
+    for attempt in (1, 2):
+        text = assert_blocked(case, before, capsys, "ERROR raw/crm: files_within_contract",
+                              "ERROR raw/hr: files_within_contract")
+        assert f"{crm}/account.csv: missing required column(s) owner_id, created_date, system_modstamp, is_deleted" in text
+        assert f"{crm}/opportunity.csv: missing required column(s) system_modstamp" in text
+        assert f"{crm}/opportunity_history.csv: missing required column(s) created_date" in text
+        # 2 of 3 rows have a hire_date that is no date: 67% > 50%.
+        assert (f"{hr}: broken file: 2 of 3 rows rejected (67%), more than the hr.employee "
+                "threshold of 50%; commonest reason: column hire_date is not a valid date (2 rows)") in text
+        # The contract's required columns are named, not the file's whole header.
+        assert "contract requires id, name, owner_id, created_date, system_modstamp, is_deleted (the file has 3 column(s))" in text
+    con = duckdb.connect(str(case / "home/warehouse.duckdb"), read_only=True)
+    try:
+        statuses = con.execute(
+            "select source_file, rows_in, rows_loaded, rows_rejected, status from raw._load_ledger "
+            "where batch_date = '2025-03-03' order by source_file"
+        ).fetchall()
+    finally:
+        con.close()
+    assert statuses == [
+        ("crm/2025-03-03/account.csv", 1, 0, 1, "failed"),
+        ("crm/2025-03-03/opportunity.csv", 0, 0, 0, "failed"),
+        ("crm/2025-03-03/opportunity_history.csv", 1, 0, 1, "failed"),
+        ("hr/2025-03-03/employee.csv", 3, 1, 2, "broken"),
+    ]
+
+
+def test_a_file_whose_every_row_is_rejected_blocks_the_first_build(tmp_path, capsys):
+    landing = copy_landing("handmade", tmp_path / "landing")
+    path = landing / "crm/2025-03-02/opportunity.csv"
+    # Both rows of the file carry a close date in a format the contract does not accept.
+    path.write_text(opportunity_rows(
+        "o3,a1,u_ae1,Acme platform,New Business,Web,Closed Won,2100.00,,100,Closed,true,true,"
+        "02.03.2025,2025-02-01T12:00:00Z,2025-03-02T15:00:00Z,false",
+        "o2,a1,u_ae2,Globex,New Business,Web,Closed Lost,500.00,EUR,0,Omitted,true,false,"
+        "25.02.2025,2025-01-20T12:00:00Z,2025-03-02T11:00:00Z,true",
+    ))
+    assert build(landing, tmp_path / "home") == 1
+    text = capsys.readouterr().out
+    assert (f"{path}: broken file: 2 of 2 rows rejected (100%), more than the crm.opportunity "
+            "threshold of 50%; commonest reason: column close_date is not a valid date (2 rows)") in text
+    assert "nothing new was published" in text
+    assert not (tmp_path / "home/published").exists()
 
 
 def test_row_count_collapse_blocks(case, capsys):
