@@ -1,42 +1,68 @@
-"""Per-rep commission statements: what each rep is owed for a month, and why.
+"""Per-rep commission statements: what each rep is owed for a plan period, and why.
 
 For a month YYYY-MM, one statement per rep covers every plan period of the rep that contains
-that month (a monthly plan: that month; a quarterly plan: the fiscal quarter holding it): the
-deals with their credit, tier and rate, the SPIFs, the cap, the clawbacks, the total computed,
-what payroll paid, the variance and its reason, and the CRM changes after the close listed for
-review. Every deal names its CRM row (landing file and line), so a total can be traced from
-the statement to the deals to the CRM.
+that month (a monthly plan: that month; a quarterly plan: the fiscal quarter holding it), and
+is titled with those plan periods (e.g. "January–March 2025" for a quarterly plan asked for
+with 2025-03), the rep's name and the plan's name: the deals with their credit, tier and rate,
+the SPIFs, the cap, the clawbacks, the total computed, what payroll paid, the variance and its
+reason, and the CRM changes after the close listed for review. Every deal names its CRM row
+(landing file and line), so a total can be traced from the statement to the deals to the CRM.
 
 The statements are read from the published restricted database only
 (`<home>/published/restricted.duckdb`, read-only: never the working database, which a build
-may be writing) and written to `<home>/statements/<YYYY-MM>/`:
+may be writing) - the commission marts, and the rep's and the plan's names from
+`dim_commission_plan_periods` (restricted: never in bi.duckdb) - and written to
+`<home>/statements/<YYYY-MM>/`:
 
 - `<employee_id>.csv`: one row per ledger line (record = line) and the period's summary rows
-  (record = summary: computed, paid, variance, status);
+  (record = summary: computed, paid, variance, status, plan name...), then the statement's
+  (employee name, plan periods, the reconciliation tolerance, the publication);
 - `<employee_id>.html`: the same for people - plain HTML with inline CSS, no script, nothing
-  fetched;
-- `index.csv` and `index.html`: one row per rep, with links.
+  fetched; rendered by Jinja2 with autoescape, so no value is ever read as markup;
+- `index.csv` and `index.html`: one row per rep, with links, and a totals row (computed, paid
+  and variance summed over the reps; record = total in the CSV). Money in the HTML has
+  thousands separators; the CSV keeps plain numbers (12345.67).
+
+A period is "matched" when |paid - computed| <= 0.01 in the reporting currency (METRICS.md,
+Commissions: Reconciliation); every statement and the index say so.
+
+A month whose plan periods hold no commission data in the publication writes nothing and raises
+NoCommissionData (`salesops statements` exits 2); the Dagster asset, which writes the as-of
+month's statements on every build, reports it as a warning instead of failing the build.
 
 The files are a function of the publication they were read from (its as-of day and run are
 printed on every statement), so writing them twice gives the same files.
 """
 
 import csv
-import html
 import io
 import json
 import re
 import shutil
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import duckdb
+import jinja2
 
 RESTRICTED_FILE = "restricted.duckdb"
 MANIFEST_FILE = "publication.json"
+NAMES_MART = "dim_commission_plan_periods"
+
+CENT = Decimal("0.01")
+# METRICS.md, Commissions, Reconciliation: "status matched when |variance| <= 0.01 in the
+# reporting currency" (fct_commission_reconciliation: abs(variance) <= 0.01).
+MATCH_TOLERANCE = Decimal("0.01")
+TOLERANCE_NOTE = (
+    f"Reconciliation tolerance: a plan period is matched when |paid − computed| ≤ {MATCH_TOLERANCE} "
+    "in the reporting currency (METRICS.md), so a variance of up to one cent either way still shows "
+    "as matched; a larger variance is overpaid or underpaid. no_quota: commissionable deals but no "
+    "quota."
+)
 
 LINE_COLUMNS = [
     "period_type", "period_start", "period_end", "line_status", "plan_id", "opportunity_id",
@@ -53,11 +79,39 @@ SUMMARY_FIELDS = [
     "payout_count", "payout_currency", "paid_amount_local", "last_paid_date", "paid_amount",
     "variance", "status", "reason",
 ]
+INDEX_COLUMNS = [
+    "employee_id", "periods", "computed_amount", "paid_amount", "variance", "status", "reason",
+    "csv", "html", "employee_name", "plan_names", "matched_tolerance", "record",
+]
 LINE_ORDER = {"commission": 0, "spif": 1, "cap_adjustment": 2, "clawback": 3}
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+PLAN_KINDS = {"month": "monthly plan", "quarter": "quarterly plan"}
 
 
 class StatementError(Exception):
     """The statements cannot be written (no publication, a bad period)."""
+
+
+class NoCommissionData(StatementError):
+    """The publication holds no commission data for the plan periods containing the month."""
+
+
+def month_label(day: date) -> str:
+    """'June 2025'."""
+    return f"{MONTHS[day.month - 1]} {day.year}"
+
+
+def period_label(start: date, end: date | None) -> str:
+    """The plan period in words: 'June 2025' (a month), 'April–June 2025' (a quarter),
+    'November 2025–January 2026' (a quarter across a year end)."""
+    if end is None:
+        return f"period starting {start.isoformat()}"
+    if (start.year, start.month) == (end.year, end.month):
+        return month_label(start)
+    if start.year == end.year:
+        return f"{MONTHS[start.month - 1]}–{month_label(end)}"
+    return f"{month_label(start)}–{month_label(end)}"
 
 
 @dataclass
@@ -71,6 +125,7 @@ class PlanPeriod:
     tiers: list[dict[str, Any]] = field(default_factory=list)
     changes: list[dict[str, Any]] = field(default_factory=list)
     reconciliation: dict[str, Any] | None = None
+    plan_name: str | None = None
 
     @property
     def lines_total(self) -> Decimal:
@@ -86,12 +141,32 @@ class PlanPeriod:
     def is_provisional(self) -> bool:
         return any(line["line_status"] == "provisional" for line in self.lines)
 
+    @property
+    def plan_id(self) -> str | None:
+        if self.lines:
+            return self.lines[0]["plan_id"]
+        return (self.reconciliation or {}).get("plan_id")
+
+    @property
+    def label(self) -> str:
+        return period_label(self.period_start, self.period_end)
+
+    @property
+    def plan_kind(self) -> str:
+        return PLAN_KINDS.get(self.period_type or "", "plan")
+
 
 @dataclass
 class Statement:
     employee_id: str
     month: str
     periods: list[PlanPeriod]
+    employee_name: str | None = None
+
+    @property
+    def period_title(self) -> str:
+        """The plan periods the statement covers, e.g. 'April–June 2025'."""
+        return " and ".join(p.label for p in self.periods)
 
     @property
     def computed(self) -> Decimal:
@@ -169,6 +244,21 @@ def read_statements(restricted_db: Path, month: date) -> list[Statement]:
             "order by ch.employee_id, ch.period_start, ch.opportunity_id, ch.change_kind",
             [month, month],
         )
+        # Names (restricted): a publication written before the names mart existed has none.
+        has_names = con.execute(
+            "select count(*) from information_schema.tables where table_schema = 'marts' and table_name = ?",
+            [NAMES_MART],
+        ).fetchall()[0][0]
+        plan_names = _rows(
+            con,
+            f"select employee_id, period_start, period_type, plan_id, plan_name from marts.{NAMES_MART} as n "
+            "where " + covering.format(t="n"),
+            [month, month],
+        ) if has_names else []
+        rep_names = dict(con.execute(
+            f"select employee_id, arg_max(full_name, period_start) from marts.{NAMES_MART} "
+            "where full_name is not null group by employee_id"
+        ).fetchall()) if has_names else {}
     finally:
         con.close()
 
@@ -193,6 +283,11 @@ def read_statements(restricted_db: Path, month: date) -> list[Statement]:
     for row in changes:
         if (row["employee_id"], row["period_start"]) in periods:
             periods[(row["employee_id"], row["period_start"])].changes.append(row)
+    for row in plan_names:
+        period = periods.get((row["employee_id"], row["period_start"]))
+        # the name of the plan the lines were computed under (same period type, same plan)
+        if period is not None and (row["period_type"], row["plan_id"]) == (period.period_type, period.plan_id):
+            period.plan_name = row["plan_name"]
 
     for period in periods.values():
         period.lines.sort(
@@ -207,10 +302,11 @@ def read_statements(restricted_db: Path, month: date) -> list[Statement]:
     for (employee_id, _), period in sorted(periods.items(), key=lambda kv: (kv[0][0], kv[0][1])):
         by_rep.setdefault(employee_id, []).append(period)
     label = f"{month:%Y-%m}"
-    return [Statement(employee_id, label, ps) for employee_id, ps in sorted(by_rep.items())]
+    return [Statement(employee_id, label, ps, rep_names.get(employee_id))
+            for employee_id, ps in sorted(by_rep.items())]
 
 
-# ------------------------------------------------------------------------------- rendering
+# ------------------------------------------------------------------------------- formatting
 def _text(value: Any) -> str:
     if value is None:
         return ""
@@ -221,8 +317,20 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _cents(value: Any) -> Decimal:
+    """Money rounded half away from zero to cents (exact: Decimal, never float)."""
+    amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
 def _money(value: Any) -> str:
-    return "" if value is None else f"{Decimal(value):,.2f}"
+    """Money for people: thousands separators, two decimals ('-12,345.67')."""
+    return "" if value is None else f"{_cents(value):,.2f}"
+
+
+def _plain(value: Any) -> str:
+    """Money for machines: no separator ('-12345.67')."""
+    return "" if value is None else f"{_cents(value):.2f}"
 
 
 def _share(value: Any) -> str:
@@ -234,8 +342,26 @@ def _rate(value: Any) -> str:
     return "" if value is None else f"{value * 100:.2f}%"
 
 
+def _status_text(status: str, variance: Any) -> str:
+    """The status, saying so when 'matched' hides a variance inside the tolerance."""
+    if status == "matched" and variance is not None and _cents(variance) != 0:
+        return (f"matched (variance {_money(variance)} is within the {MATCH_TOLERANCE} "
+                "reconciliation tolerance)")
+    return status
+
+
+def _period_heading(period: PlanPeriod) -> str:
+    """'January–March 2025, quarterly plan AE quarterly (P_AE)'."""
+    plan = period.plan_name or ""
+    if period.plan_id:
+        plan = f"{plan} ({period.plan_id})" if plan else str(period.plan_id)
+    return f"{period.label}, {period.plan_kind}" + (f" {plan}" if plan else "")
+
+
+# ------------------------------------------------------------------------------------- CSV
 def statement_csv(statement: Statement, publication: dict[str, Any]) -> str:
-    """Ledger lines (record = line) then, per plan period, its summary (record = summary)."""
+    """Ledger lines (record = line) then, per plan period, its summary (record = summary), then
+    the statement's own summary rows (name, plan periods, tolerance, publication)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["record", "employee_id", *LINE_COLUMNS, "summary_field", "summary_value"])
@@ -251,18 +377,27 @@ def statement_csv(statement: Statement, publication: dict[str, Any]) -> str:
         summary = dict(period.reconciliation or {})
         summary.setdefault("computed_amount", period.computed)
         summary["lines_total"] = period.lines_total
-        for name in ["lines_total", *SUMMARY_FIELDS]:
+        summary["period_label"] = period.label
+        summary["plan_name"] = period.plan_name
+        for name in ["lines_total", *SUMMARY_FIELDS, "period_label", "plan_name"]:
             if name in summary:
                 writer.writerow(
                     ["summary", statement.employee_id, *base.values(), name, _text(summary[name])]
                 )
-    writer.writerow(["summary", statement.employee_id, *("" for _ in LINE_COLUMNS), "published_as_of",
-                     publication.get("as_of", "")])
-    writer.writerow(["summary", statement.employee_id, *("" for _ in LINE_COLUMNS), "published_by_run",
-                     publication.get("run_id", "")])
+    blank = ["" for _ in LINE_COLUMNS]
+    for name, value in (
+        ("employee_name", statement.employee_name or ""),
+        ("plan_periods", statement.period_title),
+        ("requested_month", statement.month),
+        ("matched_tolerance", str(MATCH_TOLERANCE)),
+        ("published_as_of", publication.get("as_of", "")),
+        ("published_by_run", publication.get("run_id", "")),
+    ):
+        writer.writerow(["summary", statement.employee_id, *blank, name, value])
     return out.getvalue()
 
 
+# ------------------------------------------------------------------------------------ HTML
 _CSS = """
 body { font-family: Helvetica, Arial, sans-serif; color: #1d2430; margin: 2em auto; max-width: 72em; }
 h1 { font-size: 1.5em; margin-bottom: 0.2em; }
@@ -273,54 +408,135 @@ th, td { border-bottom: 1px solid #d5d9e0; padding: 0.3em 0.5em; text-align: lef
 th { background: #f0f2f5; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.total td { font-weight: bold; border-top: 2px solid #1d2430; }
+.lead { font-size: 1.05em; margin-top: 0; }
 .note { color: #5a6473; font-size: 0.85em; }
 .status-matched { color: #17703a; font-weight: bold; }
 .status-overpaid, .status-underpaid, .status-no_quota { color: #a4262c; font-weight: bold; }
 .provisional { background: #fff4ce; padding: 0.5em; border: 1px solid #e6c200; }
 """
 
+# Every value reaches the page through {{ }} with autoescape on: a name, an id or a CRM value
+# can never become markup. Tables are data: headers [{text, num}], rows [{cells, total}], a
+# cell {text, href, links, note, status, strong} (see _cell).
+_TEMPLATES = {
+    "macros": """
+{%- macro cell(c) -%}
+{%- if c.href %}<a href="{{ c.href }}">{{ c.text }}</a>
+{%- elif c.status %}<span class="status-{{ c.status }}">{{ c.text }}</span>
+{%- elif c.strong %}<b>{{ c.text }}</b>
+{%- else %}{{ c.text }}{% endif -%}
+{%- for label, href in c.links %} (<a href="{{ href }}">{{ label }}</a>){% endfor -%}
+{%- if c.note %}<br><span class="note">{{ c.note }}</span>{% endif -%}
+{%- endmacro -%}
+{%- macro table(t) -%}
+<table><thead><tr>
+{%- for h in t.headers %}<th{% if h.num %} class="num"{% endif %}>{{ h.text }}</th>{% endfor -%}
+</tr></thead><tbody>
+{%- for row in t.rows %}<tr{% if row.total %} class="total"{% endif %}>
+{%- for c in row.cells %}<td{% if t.headers[loop.index0].num %} class="num"{% endif %}>{{ cell(c) }}</td>{% endfor -%}
+</tr>{% endfor -%}
+</tbody></table>
+{%- endmacro -%}
+""",
+    "page": """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{{ title }}</title><style>{{ css }}</style></head>
+<body>
+{% block body %}{% endblock %}
+</body></html>
+""",
+    "statement": """{% extends "page" %}{% from "macros" import table %}
+{%- block body -%}
+<h1>Commission statement &mdash; {{ s.period_title }}</h1>
+<p class="lead"><b>{{ s.employee_name or "(name not in this publication)" }}</b> (employee {{ s.employee_id }})
+{%- for p in s.periods %}<br>{{ p.heading }}: {{ p.start }} to {{ p.end or "open" }}{% endfor %}</p>
+<p class="note">Written for {{ s.month }}, the month asked for; a plan period is shown whole (a quarterly
+plan: the quarter holding the month). Restricted: compensation data. All money in the reporting currency
+(deals at the close date's rate, payouts at the paid date's). Published as of {{ as_of }} by run {{ run_id }}.</p>
+<p class="note">{{ tolerance }}</p>
+{{ table(s.totals) }}
+{%- for p in s.periods %}
+<h2>Plan period {{ p.heading }}</h2>
+<p class="note">{{ p.meta | join(" · ") }}</p>
+{%- if p.provisional %}
+<p class="provisional">This period has not closed: the lines below are provisional and will move with the CRM until it closes.</p>
+{%- endif %}
+{%- if p.rec %}
+<p>Ramp-adjusted quota <b>{{ p.rec.quota }}</b>, credited bookings <b>{{ p.rec.credited }}</b>, attainment <b>{{ p.rec.attainment }}</b>, commissionable deals <b>{{ p.rec.deals }}</b>.</p>
+{%- endif %}
+<h3>Deals</h3>
+{% if p.deals %}{{ table(p.deals) }}{% else %}<p>No commissionable deal in this period.</p>{% endif %}
+{%- if p.crossing %}
+<h3>Deals that cross a tier boundary</h3>
+{{ table(p.crossing) }}
+{%- endif %}
+{%- if p.clawbacks %}
+<h3>Clawbacks</h3>
+{{ table(p.clawbacks) }}
+{%- endif %}
+<h3>Total</h3>
+{{ table(p.total) }}
+{%- if p.changes %}
+<h3>Changed in the CRM after the close (for review; no line changed)</h3>
+{{ table(p.changes) }}
+{%- endif %}
+{%- endfor %}
+{%- endblock %}
+""",
+    "index": """{% extends "page" %}{% from "macros" import table %}
+{%- block body -%}
+<h1>Commission statements &mdash; {{ periods_title }}</h1>
+<p class="note">{{ reps }} rep(s); the plan periods containing {{ month }} ({{ month_label }}): a monthly plan, the
+month; a quarterly plan, the quarter holding it. Money in the reporting currency. Restricted: compensation data.
+Published as of {{ as_of }} by run {{ run_id }}.</p>
+<p class="note">{{ tolerance }}</p>
+{{ table(index) }}
+{%- endblock %}
+""",
+}
+_ENV = jinja2.Environment(
+    loader=jinja2.DictLoader(_TEMPLATES),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+)
 
-def _e(value: Any) -> str:
-    return html.escape(_text(value))
+
+def _cell(text: Any = "", *, href: str | None = None, links: list[tuple[str, str]] | None = None,
+          note: Any = None, status: str | None = None, strong: bool = False) -> dict[str, Any]:
+    return {"text": _text(text), "href": href, "links": links or [], "note": _text(note) or None,
+            "status": status, "strong": strong}
 
 
-def _table(headers: list[tuple[str, bool]], rows: list[list[str]], total: list[str] | None = None) -> str:
-    head = "".join(f'<th class="num">{html.escape(h)}</th>' if num else f"<th>{html.escape(h)}</th>"
-                   for h, num in headers)
-    body = []
-    for row in rows + ([total] if total else []):
-        cells = "".join(
-            f'<td class="num">{cell}</td>' if num else f"<td>{cell}</td>"
-            for cell, (_, num) in zip(row, headers)
-        )
-        body.append(f'<tr class="total">{cells}</tr>' if total is not None and row is total else f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+def _table(headers: list[tuple[str, bool]], rows: list[list[Any]], total: list[Any] | None = None) -> dict:
+    """A table for the `table` macro; a row's cells are _cell dicts or plain values."""
+    def cells(row: list[Any]) -> list[dict[str, Any]]:
+        return [c if isinstance(c, dict) else _cell(c) for c in row]
+
+    body = [{"cells": cells(r), "total": False} for r in rows]
+    if total is not None:
+        body.append({"cells": cells(total), "total": True})
+    return {"headers": [{"text": h, "num": num} for h, num in headers], "rows": body}
 
 
-def _period_html(period: PlanPeriod) -> str:
+def _href(file_name: str) -> str:
+    """A relative link to a file of the folder (a %-encoded employee id stays literal)."""
+    return quote(file_name)
+
+
+def _tier(line: dict[str, Any]) -> str:
+    return f"{_share(line['tier_from'])} to {_share(line['tier_to']) or 'no limit'}"
+
+
+def _period_view(period: PlanPeriod) -> dict[str, Any]:
     rec = period.reconciliation
-    title = f"{_e(period.period_type or 'period')} {_e(period.period_start)} to {_e(period.period_end)}"
-    plan = period.lines[0]["plan_id"] if period.lines else (rec or {}).get("plan_id")
-    parts = [f"<h2>Plan period: {title}</h2>"]
-    meta = [f"Plan {_e(plan)}"]
+    meta = [f"{period.period_type or 'period'} {_text(period.period_start)} to {_text(period.period_end)}",
+            f"Plan {_text(period.plan_id)}" + (f" ({period.plan_name})" if period.plan_name else "")]
     if period.lines:
         first = period.lines[0]
-        meta.append(f"closes on {_e(first['closes_on'])}")
-        meta.append(f"data as known on {_e(first['data_known_on'])}")
+        meta.append(f"closes on {_text(first['closes_on'])}")
+        meta.append(f"data as known on {_text(first['data_known_on'])}")
         if first["recorded_as_of"]:
-            meta.append(f"recorded by the build as of {_e(first['recorded_as_of'])}")
-    parts.append(f'<p class="note">{" &middot; ".join(meta)}</p>')
-    if period.is_provisional:
-        parts.append(
-            '<p class="provisional">This period has not closed: the lines below are provisional '
-            "and will move with the CRM until it closes.</p>"
-        )
-    if rec is not None:
-        parts.append(
-            "<p>Ramp-adjusted quota <b>" + _money(rec["quota_amount"]) + "</b>, credited bookings <b>"
-            + _money(rec["credited_bookings"]) + "</b>, attainment <b>" + _share(rec["attainment"])
-            + "</b>, commissionable deals <b>" + _e(rec["deals"]) + "</b>.</p>"
-        )
+            meta.append(f"recorded by the build as of {_text(first['recorded_as_of'])}")
 
     deal_lines = [l for l in period.lines if l["line_type"] != "clawback"]
     by_deal: dict[str, dict[str, dict]] = {}
@@ -341,132 +557,141 @@ def _period_html(period: PlanPeriod) -> str:
         totals["net"] += net
         tier = ""
         if com and com["tier_from"] is not None:
-            tier = f"{_share(com['tier_from'])} to {_share(com['tier_to']) or 'no limit'}"
+            tier = _tier(com)
         elif com:
             tier = "no quota"
-        date_note = _e(any_line["close_date"])
+        date_note = _text(any_line["close_date"])
         if any_line.get("is_late_booking"):
-            date_note += f" (late booking, counted {_e(any_line['credit_date'])})"
+            date_note += f" (late booking, counted {_text(any_line['credit_date'])})"
         rows.append([
-            _e(opportunity_id) + f'<br><span class="note">{_e(any_line["crm_source_file"])}:'
-            f'{_e(any_line["crm_source_line"])}</span>',
+            _cell(opportunity_id, note=f"{_text(any_line['crm_source_file'])}:{_text(any_line['crm_source_line'])}"),
             date_note,
-            _e(any_line["opportunity_type"]),
-            f'{_money(any_line["amount_local"])} {_e(any_line["currency"])}',
-            _e(any_line["split_percentage"]) + "%",
+            any_line["opportunity_type"],
+            f"{_money(any_line['amount_local'])} {_text(any_line['currency'])}",
+            _text(any_line["split_percentage"]) + "%",
             _money(credit),
             tier + (" (crosses a tier)" if com and com["is_tier_crossing"] else ""),
             _rate(com["rate"]) if com else "",
             _money(amounts["commission"]),
-            _money(amounts["spif"]) + (f'<br><span class="note">{_e(kinds["spif"]["spif_ids"])}</span>'
-                                       if "spif" in kinds else ""),
+            _cell(_money(amounts["spif"]), note=kinds["spif"]["spif_ids"] if "spif" in kinds else None),
             _money(amounts["cap"]),
             _money(net),
         ])
-    headers = [("Deal (CRM row)", False), ("Close date", False), ("Type", False), ("Amount", True),
-               ("Split", True), ("Credit", True), ("Tier", False), ("Rate", True),
-               ("Commission", True), ("SPIF", True), ("Cap", True), ("Net", True)]
-    parts.append("<h3>Deals</h3>")
-    if rows:
-        parts.append(_table(headers, rows, ["Total", "", "", "", "", _money(totals["credit"]), "", "",
-                                            _money(totals["commission"]), _money(totals["spif"]),
-                                            _money(totals["cap"]), _money(totals["net"])]))
-    else:
-        parts.append("<p>No commissionable deal in this period.</p>")
+    deals = _table(
+        [("Deal (CRM row)", False), ("Close date", False), ("Type", False), ("Amount", True),
+         ("Split", True), ("Credit", True), ("Tier", False), ("Rate", True),
+         ("Commission", True), ("SPIF", True), ("Cap", True), ("Net", True)],
+        rows,
+        ["Total", "", "", "", "", _money(totals["credit"]), "", "", _money(totals["commission"]),
+         _money(totals["spif"]), _money(totals["cap"]), _money(totals["net"])],
+    ) if rows else None
 
     # the tier portions of the deals that cross a boundary, in the order the deals fill the tiers
     order = {l["opportunity_id"]: i for i, l in enumerate(period.lines)
              if l["line_type"] == "commission" and l["is_tier_crossing"]}
     crossing = sorted((t for t in period.tiers if t["opportunity_id"] in order),
                       key=lambda t: (order[t["opportunity_id"]], t["tier_from"]))
-    if crossing:
-        parts.append("<h3>Deals that cross a tier boundary</h3>")
-        parts.append(_table(
-            [("Deal", False), ("Tier", False), ("Band (money)", True), ("Credit in tier", True),
-             ("Rate", True), ("Commission", True)],
-            [[_e(t["opportunity_id"]), f"{_share(t['tier_from'])} to {_share(t['tier_to']) or 'no limit'}",
-              f"{_money(t['band_floor_amount'])} to {_money(t['band_ceiling_amount']) or 'no limit'}",
-              _money(t["credited_in_tier"]), _rate(t["rate"]), _money(t["amount"])] for t in crossing],
-        ))
+    crossing_table = _table(
+        [("Deal", False), ("Tier", False), ("Band (money)", True), ("Credit in tier", True),
+         ("Rate", True), ("Commission", True)],
+        [[t["opportunity_id"], _tier(t),
+          f"{_money(t['band_floor_amount'])} to {_money(t['band_ceiling_amount']) or 'no limit'}",
+          _money(t["credited_in_tier"]), _rate(t["rate"]), _money(t["amount"])] for t in crossing],
+    ) if crossing else None
 
     clawbacks = [l for l in period.lines if l["line_type"] == "clawback"]
-    if clawbacks:
-        parts.append("<h3>Clawbacks</h3>")
-        parts.append(_table(
-            [("Deal (CRM row of the reversal)", False), ("Closed", False), ("Reversed", False),
-             ("Days after close", True), ("Paid in period", False), ("Amount", True)],
-            [[_e(l["opportunity_id"]) + f'<br><span class="note">{_e(l["crm_source_file"])}:'
-              f'{_e(l["crm_source_line"])}</span>',
-              _e(l["close_date"]), f"{_e(l['reversal_date'])} ({_e(l['reversal_kind'])})",
-              _e(l["days_after_close"]), _e(l["original_period_start"]), _money(l["amount"])]
-             for l in clawbacks],
-        ))
+    clawback_table = _table(
+        [("Deal (CRM row of the reversal)", False), ("Closed", False), ("Reversed", False),
+         ("Days after close", True), ("Paid in period", False), ("Amount", True)],
+        [[_cell(l["opportunity_id"], note=f"{_text(l['crm_source_file'])}:{_text(l['crm_source_line'])}"),
+          l["close_date"], f"{_text(l['reversal_date'])} ({_text(l['reversal_kind'])})",
+          l["days_after_close"], l["original_period_start"], _money(l["amount"])] for l in clawbacks],
+    ) if clawbacks else None
 
-    summary = [
-        ["Commission", _money(rec["commission_amount"]) if rec else ""],
-        ["SPIFs", _money(rec["spif_amount"]) if rec else ""],
-        ["Cap adjustment", _money(rec["cap_adjustment_amount"]) if rec else ""],
-        ["Clawbacks", _money(rec["clawback_amount"]) if rec else ""],
+    summary: list[list[Any]] = [
+        ["Commission", _money(rec["commission_amount"])],
+        ["SPIFs", _money(rec["spif_amount"])],
+        ["Cap adjustment", _money(rec["cap_adjustment_amount"])],
+        ["Clawbacks", _money(rec["clawback_amount"])],
     ] if rec else []
     rounding = period.computed - period.lines_total
     if rounding:
         summary.append(["Rounding (each line is rounded to cents; the total is the sum of the "
                         "unrounded lines)", _money(rounding)])
-    parts.append("<h3>Total</h3>")
-    total_rows = summary + [["<b>Total computed</b>", "<b>" + _money(period.computed) + "</b>"]]
+    summary.append([_cell("Total computed", strong=True), _cell(_money(period.computed), strong=True)])
     if rec is not None:
-        paid_note = ""
+        paid_note = None
         if rec["payout_count"]:
-            paid_note = (f' <span class="note">({_e(rec["payout_count"])} payout(s), '
-                         f'{_money(rec["paid_amount_local"])} {_e(rec["payout_currency"])}, '
-                         f'last paid {_e(rec["last_paid_date"])})</span>')
-        total_rows += [
-            ["Paid by payroll" + paid_note, _money(rec["paid_amount"])],
+            paid_note = (f"{_text(rec['payout_count'])} payout(s), {_money(rec['paid_amount_local'])} "
+                         f"{_text(rec['payout_currency'])}, last paid {_text(rec['last_paid_date'])}")
+        status = _status_text(rec["status"], rec["variance"])
+        summary += [
+            [_cell("Paid by payroll", note=paid_note), _money(rec["paid_amount"])],
             ["Variance (paid - computed)", _money(rec["variance"])],
-            ["Status", f'<span class="status-{_e(rec["status"])}">{_e(rec["status"])}</span>'
-             + (f" &mdash; {_e(rec['reason'])}" if rec["reason"] else "")],
+            ["Status", _cell(status + (f" — {rec['reason']}" if rec["reason"] else ""), status=rec["status"],
+                             note=f"matched when |variance| ≤ {MATCH_TOLERANCE}")],
         ]
     else:
-        total_rows.append(["Paid by payroll", "not reconciled (the period has not closed)"])
-    parts.append(_table([("", False), ("Amount", True)], total_rows))
+        summary.append(["Paid by payroll", "not reconciled (the period has not closed)"])
 
-    if period.changes:
-        parts.append("<h3>Changed in the CRM after the close (for review; no line changed)</h3>")
-        parts.append(_table(
-            [("Deal", False), ("Change", False), ("Seen on", False), ("At close", False), ("After", False),
-             ("CRM row", False)],
-            [[_e(c["opportunity_id"]), _e(c["change_kind"]), _e(c["first_seen_on"]), _e(c["value_at_close"]),
-              _e(c["value_after"]), f"{_e(c['crm_source_file'])}:{_e(c['crm_source_line'])}"]
-             for c in period.changes],
-        ))
-    return "\n".join(parts)
+    changes_table = _table(
+        [("Deal", False), ("Change", False), ("Seen on", False), ("At close", False), ("After", False),
+         ("CRM row", False)],
+        [[c["opportunity_id"], c["change_kind"], c["first_seen_on"], c["value_at_close"], c["value_after"],
+          f"{_text(c['crm_source_file'])}:{_text(c['crm_source_line'])}"] for c in period.changes],
+    ) if period.changes else None
+
+    return {
+        "heading": _period_heading(period),
+        "start": _text(period.period_start),
+        "end": _text(period.period_end),
+        "meta": meta,
+        "provisional": period.is_provisional,
+        "rec": {
+            "quota": _money(rec["quota_amount"]), "credited": _money(rec["credited_bookings"]),
+            "attainment": _share(rec["attainment"]), "deals": _text(rec["deals"]),
+        } if rec else None,
+        "deals": deals,
+        "crossing": crossing_table,
+        "clawbacks": clawback_table,
+        "total": _table([("", False), ("Amount", True)], summary),
+        "changes": changes_table,
+    }
 
 
-def _page(title: str, body: str) -> str:
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f"<title>{html.escape(title)}</title><style>{_CSS}</style></head>\n"
-        f"<body>\n{body}\n</body></html>\n"
-    )
+def _page_title(statement: Statement) -> str:
+    who = f"{statement.employee_name} ({statement.employee_id})" if statement.employee_name else statement.employee_id
+    return f"Commission statement {statement.period_title} - {who}"
 
 
 def statement_html(statement: Statement, publication: dict[str, Any]) -> str:
-    body = [
-        f"<h1>Commission statement &mdash; {_e(statement.employee_id)}, {_e(statement.month)}</h1>",
-        '<p class="note">Restricted: compensation data. All money in the reporting currency '
-        "(deals at the close date's rate, payouts at the paid date's). Published as of "
-        f"{_e(publication.get('as_of'))} by run {_e(publication.get('run_id'))}.</p>",
-        _table(
-            [("", False), ("Amount", True)],
-            [["Total computed", _money(statement.computed)], ["Paid", _money(statement.paid)],
-             ["Variance", _money(statement.variance)], ["Status", _e(statement.status)]],
-        ),
-    ]
-    body += [_period_html(p) for p in statement.periods]
-    return _page(f"Commission statement {statement.employee_id} {statement.month}", "\n".join(body))
+    totals = _table(
+        [("", False), ("Amount", True)],
+        [["Total computed", _money(statement.computed)], ["Paid", _money(statement.paid)],
+         ["Variance", _money(statement.variance)],
+         ["Status", _status_text(statement.status, statement.variance)]],
+    )
+    return _ENV.get_template("statement").render(
+        title=_page_title(statement),
+        css=_CSS,
+        tolerance=TOLERANCE_NOTE,
+        as_of=_text(publication.get("as_of")),
+        run_id=_text(publication.get("run_id")),
+        s={
+            "employee_id": statement.employee_id,
+            "employee_name": statement.employee_name,
+            "month": statement.month,
+            "period_title": statement.period_title,
+            "totals": totals,
+            "periods": [_period_view(p) for p in statement.periods],
+        },
+    )
 
 
+# ----------------------------------------------------------------------------------- index
 def index_rows(statements: list[Statement]) -> list[dict[str, str]]:
+    """One row per rep (record = rep), then the totals over the reps (record = total):
+    computed, paid and variance summed. Plain numbers (12345.67)."""
     rows = []
     for s in statements:
         reasons = sorted({p.reconciliation["reason"] for p in s.periods
@@ -475,15 +700,75 @@ def index_rows(statements: list[Statement]) -> list[dict[str, str]]:
         rows.append({
             "employee_id": s.employee_id,
             "periods": "; ".join(f"{p.period_type or ''} {p.period_start}".strip() for p in s.periods),
-            "computed_amount": _money(s.computed).replace(",", ""),
-            "paid_amount": _money(s.paid).replace(",", ""),
-            "variance": _money(s.variance).replace(",", ""),
+            "computed_amount": _plain(s.computed),
+            "paid_amount": _plain(s.paid),
+            "variance": _plain(s.variance),
             "status": s.status,
             "reason": ", ".join(reasons),
             "csv": f"{name}.csv",
             "html": f"{name}.html",
+            "employee_name": s.employee_name or "",
+            "plan_names": "; ".join(p.plan_name or "" for p in s.periods),
+            "matched_tolerance": str(MATCH_TOLERANCE),
+            "record": "rep",
         })
-    return rows
+    total = dict.fromkeys(INDEX_COLUMNS, "")
+    total.update(
+        computed_amount=_plain(sum((s.computed for s in statements), Decimal("0.00"))),
+        paid_amount=_plain(sum((s.paid for s in statements), Decimal("0.00"))),
+        variance=_plain(sum((s.variance for s in statements), Decimal("0.00"))),
+        record="total",
+    )
+    return rows + [total]
+
+
+def index_csv(rows: list[dict[str, str]]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, INDEX_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def index_html(statements: list[Statement], rows: list[dict[str, str]], month: date,
+               publication: dict[str, Any]) -> str:
+    reps = [r for r in rows if r["record"] == "rep"]
+    (total,) = [r for r in rows if r["record"] == "total"]
+    table_rows = []
+    for s, r in zip(statements, reps):
+        who = f"{s.employee_name} ({s.employee_id})" if s.employee_name else s.employee_id
+        table_rows.append([
+            _cell(who, href=_href(r["html"]), links=[("csv", _href(r["csv"]))]),
+            "; ".join(_period_heading(p) for p in s.periods),
+            _money(s.computed), _money(s.paid), _money(s.variance),
+            _status_text(s.status, s.variance), r["reason"],
+        ])
+    table = _table(
+        [("Rep", False), ("Plan periods", False), ("Computed", True), ("Paid", True), ("Variance", True),
+         ("Status", False), ("Reason", False)],
+        table_rows,
+        [f"Total ({len(reps)} reps)", "", _money(Decimal(total["computed_amount"])),
+         _money(Decimal(total["paid_amount"])), _money(Decimal(total["variance"])), "", ""],
+    )
+    # each distinct plan period once, in order: "January–March 2025 (quarterly plans) and March 2025 (monthly plans)"
+    seen: dict[tuple, str] = {}
+    for s in statements:
+        for p in s.periods:
+            seen.setdefault((p.period_start, p.period_end or p.period_start, p.period_type or ""),
+                            f"{p.label} ({p.plan_kind}s)")
+    periods_title = " and ".join(seen[k] for k in sorted(seen))
+    return _ENV.get_template("index").render(
+        title=f"Commission statements {periods_title}",
+        css=_CSS,
+        tolerance=TOLERANCE_NOTE,
+        periods_title=periods_title,
+        reps=len(reps),
+        month=f"{month:%Y-%m}",
+        month_label=month_label(month),
+        as_of=_text(publication.get("as_of")),
+        run_id=_text(publication.get("run_id")),
+        index=table,
+    )
 
 
 def _safe_name(employee_id: str) -> str:
@@ -495,13 +780,23 @@ def _safe_name(employee_id: str) -> str:
 
 def write_statements(home: Path, period: str) -> tuple[Path, int]:
     """Write the statements of month `period` (YYYY-MM) for the publication of `home`;
-    returns the folder and the number of statements."""
+    returns the folder and the number of statements. Raises NoCommissionData, writing
+    nothing, when no plan period containing the month has commission data."""
     month = parse_month(period)
     published = Path(home) / "published"
     manifest = published / MANIFEST_FILE
     publication = json.loads(manifest.read_text()) if manifest.exists() else {}
     statements = read_statements(published / RESTRICTED_FILE, month)
     folder = Path(home) / "statements" / f"{month:%Y-%m}"
+    if not statements:
+        message = (
+            f"no commission data for the plan periods containing {month:%Y-%m} ({month_label(month)}) "
+            f"in the publication as of {publication.get('as_of') or 'unknown'} "
+            f"(run {publication.get('run_id') or 'unknown'}): no statement written"
+        )
+        if folder.exists():
+            message += f"; {folder} (from an earlier publication) was left as it was"
+        raise NoCommissionData(message)
     staging = folder.with_name(folder.name + ".tmp")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -510,28 +805,8 @@ def write_statements(home: Path, period: str) -> tuple[Path, int]:
         (staging / f"{name}.csv").write_text(statement_csv(statement, publication), encoding="utf-8")
         (staging / f"{name}.html").write_text(statement_html(statement, publication), encoding="utf-8")
     rows = index_rows(statements)
-    columns = ["employee_id", "periods", "computed_amount", "paid_amount", "variance", "status", "reason",
-               "csv", "html"]
-    out = io.StringIO()
-    writer = csv.DictWriter(out, columns, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    (staging / "index.csv").write_text(out.getvalue(), encoding="utf-8")
-    table = _table(
-        [("Rep", False), ("Plan periods", False), ("Computed", True), ("Paid", True), ("Variance", True),
-         ("Status", False), ("Reason", False)],
-        [[f'<a href="{html.escape(r["html"])}">{html.escape(r["employee_id"])}</a> '
-          f'(<a href="{html.escape(r["csv"])}">csv</a>)', html.escape(r["periods"]),
-          html.escape(r["computed_amount"]), html.escape(r["paid_amount"]), html.escape(r["variance"]),
-          html.escape(r["status"]), html.escape(r["reason"])] for r in rows],
-    )
-    (staging / "index.html").write_text(_page(
-        f"Commission statements {month:%Y-%m}",
-        f"<h1>Commission statements &mdash; {month:%Y-%m}</h1>"
-        f'<p class="note">{len(rows)} rep(s); plan periods containing {month:%Y-%m} (a monthly plan: the '
-        "month; a quarterly plan: the quarter holding it). Published as of "
-        f"{_e(publication.get('as_of'))} by run {_e(publication.get('run_id'))}.</p>{table}",
-    ), encoding="utf-8")
+    (staging / "index.csv").write_text(index_csv(rows), encoding="utf-8")
+    (staging / "index.html").write_text(index_html(statements, rows, month, publication), encoding="utf-8")
     # Swap the folder in whole, so a reader never sees half of a month's statements.
     old = folder.with_name(folder.name + ".old")
     shutil.rmtree(old, ignore_errors=True)
@@ -560,7 +835,8 @@ class StatementsConfig(dg.Config):
     description=(
         "Per-rep commission statements for a month (default: the month of the as-of day), read "
         "from <home>/published/restricted.duckdb and written to <home>/statements/<YYYY-MM>/ "
-        "as CSV and HTML with an index (orchestration/statements.py)."
+        "as CSV and HTML with an index (orchestration/statements.py). A default month with no "
+        "commission data writes nothing and is logged as a warning."
     ),
 )
 def commission_statements(
@@ -574,7 +850,14 @@ def commission_statements(
         if not as_of:
             raise StatementError(f"no publication in {home}: nothing to write statements from")
         period = as_of[:7]
-    folder, count = write_statements(home, period)
+    try:
+        folder, count = write_statements(home, period)
+    except NoCommissionData as error:
+        if config.period:  # asked for explicitly: fail, as `salesops statements` does
+            raise
+        # the build's own month: a company without commissions yet must still build
+        context.log.warning(str(error))
+        return dg.MaterializeResult(metadata={"period": period, "statements": 0, "note": str(error)})
     context.log.info(f"wrote {count} commission statement(s) for {period} to {folder}")
     return dg.MaterializeResult(
         metadata={"period": period, "statements": count, "folder": dg.MetadataValue.path(str(folder))}

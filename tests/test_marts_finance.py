@@ -202,7 +202,11 @@ def test_the_statements_of_a_month_add_up_to_the_reconciliation(generated_home, 
     for r in june:
         expected[r["employee_id"]] += r["computed_amount"]
     with (folder / "index.csv").open() as fh:
-        index = {row["employee_id"]: Decimal(row["computed_amount"]) for row in csv.DictReader(fh)}
+        rows = list(csv.DictReader(fh))
+    index = {r["employee_id"]: Decimal(r["computed_amount"]) for r in rows if r["record"] == "rep"}
+    # The index closes with one totals row: the sum of every rep's computed amount.
+    (total,) = [r for r in rows if r["record"] == "total"]
+    assert Decimal(total["computed_amount"]) == sum(index.values())
     assert count == len(index) and set(expected) <= set(index)
     assert {k: v for k, v in index.items() if k in expected} == dict(expected)
     # quarterly (AE, AM) and monthly (SDR) plans both appear in June's statements
