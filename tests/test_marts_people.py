@@ -55,6 +55,24 @@ def _tenure_month(hire: date, month: date) -> int:
     return (month.year - hire.year) * 12 + month.month - hire.month + 1
 
 
+def _add_months(month: date, n: int) -> date:
+    return date(month.year + (month.month - 1 + n) // 12, (month.month - 1 + n) % 12 + 1, 1)
+
+
+def _separations_recorded_from(landing: Path) -> date:
+    """The fct_rep_turnover rule, recomputed from the landing files: the earlier of the month
+    of the earliest termination date the HR export holds and the first month starting on or
+    after the first landing day of the HR employee file."""
+    terminations = [date.fromisoformat(r["termination_date"])
+                    for r in _latest_rows(landing, "hr", "employee", ("employee_id",)) if r["termination_date"]]
+    first_landing = min(date.fromisoformat(d.name) for d in (landing / "hr").iterdir()
+                        if (d / "employee.csv").exists())
+    watched = first_landing if first_landing.day == 1 else _add_months(first_landing.replace(day=1), 1)
+    if not terminations:
+        return watched
+    return min(watched, min(terminations).replace(day=1))
+
+
 # --- fct_rep_turnover -------------------------------------------------------------------------
 
 def test_company_turnover_equals_the_generators_counts(generated_company, generated_home):
@@ -109,22 +127,73 @@ def test_turnover_conserves_headcount_in_every_month_and_segment(generated_home)
             assert opened == closed, (month, stype, segment)
 
 
-def test_turnover_rates_follow_their_definition(generated_home):
+def test_turnover_rates_follow_their_definition(generated_company, generated_home):
+    # Rates exist only where the HR history can show separations (the model's rule, see
+    # test_turnover_rates_are_null_until_the_hr_history_shows_separations): before that
+    # month the rate is null, and a trailing-12-month rate whose window reaches before it too.
+    recorded_from = _separations_recorded_from(generated_company[0])
     rows = published(
         generated_home,
         "select segment_type, segment, month_start, opening_headcount, closing_headcount, "
         "separations, turnover_rate, turnover_rate_t12m from marts.fct_rep_turnover "
         "where segment_type = 'company' order by month_start",
     )
+    assert sum(1 for r in rows if r[2] >= recorded_from) >= 12
     for i, (_, _, month, opening, closing, seps, rate, t12m) in enumerate(rows):
         average = (opening + closing) / 2
-        assert rate == pytest.approx(seps / average, rel=1e-12) if average else rate is None
-        if i < 11:
+        if month < recorded_from:
+            assert rate is None, month
+        else:
+            assert rate == pytest.approx(seps / average, rel=1e-12) if average else rate is None
+        if i < 11 or rows[i - 11][2] < recorded_from:
             assert t12m is None, month
         else:
             window = rows[i - 11:i + 1]
             mean = sum((r[3] + r[4]) / 2 for r in window) / 12
             assert t12m == pytest.approx(sum(r[5] for r in window) / mean, rel=1e-12), month
+
+
+def test_turnover_rates_are_null_until_the_hr_history_shows_separations(generated_company, generated_home):
+    """The generated HR export starts with the leavers of the last months before its first
+    landing day (2025-01-01) and no one who left earlier: separations are recorded from the
+    month of its earliest termination date. Before it every rate is null (the counts stay);
+    from it the monthly rate is separations / average headcount, hand-computed here from the
+    generator's ground truth (2025), and the trailing-12-month rate of December 2025 (a window
+    of 2025 only) = the year's separations / the mean of its months' average headcounts."""
+    landing, truth = generated_company
+    recorded_from = _separations_recorded_from(landing)
+    first_landing = min(date.fromisoformat(d.name) for d in (landing / "hr").iterdir())
+    assert recorded_from < first_landing  # the earliest leaver is the evidence here
+    rows = published(
+        generated_home,
+        "select month_start, segment_type, segment, separations, separations_recorded_from, "
+        "has_separation_history, turnover_rate, turnover_rate_t12m from marts.fct_rep_turnover",
+    )
+    before = [r for r in rows if r[0] < recorded_from]
+    after = [r for r in rows if r[0] >= recorded_from]
+    # Years of history before the first recorded leaver, all with 0 separations in the data.
+    assert len({r[0] for r in before if r[1] == "company"}) >= 12
+    assert all(r[3] == 0 for r in before)
+    for month, stype, segment, _, from_, has_history, rate, t12m in rows:
+        assert from_ == recorded_from, (month, stype, segment)
+        assert has_history == (month >= recorded_from), (month, stype, segment)
+        if month < recorded_from:
+            assert rate is None and t12m is None, (month, stype, segment)
+        if month < _add_months(recorded_from, 11):
+            assert t12m is None, (month, stype, segment)
+    company = {r[0]: r for r in after if r[1] == "company"}
+    assert company[recorded_from][3] > 0  # the first recorded month holds the earliest leaver
+    assert company[recorded_from][6] > 0
+    assert company[_add_months(recorded_from, 11)][7] is not None  # first window fully recorded
+    months = truth["turnover"]
+    assert [m["month"] for m in months] == [f"2025-{m:02d}" for m in range(1, 13)]
+    for m in months:
+        average = (m["opening_headcount"] + m["closing_headcount"]) / 2
+        rate = company[date.fromisoformat(m["month"] + "-01")][6]
+        assert rate == pytest.approx(m["separations"] / average, rel=1e-12), m["month"]
+    mean = sum((m["opening_headcount"] + m["closing_headcount"]) / 2 for m in months) / 12
+    t12m = company[date(2025, 12, 1)][7]
+    assert t12m == pytest.approx(sum(m["separations"] for m in months) / mean, rel=1e-12)
 
 
 # --- fct_quota_attainment ---------------------------------------------------------------------

@@ -5,8 +5,15 @@
 -- held at the end of the previous day, so that a job change effective on the 1st is a
 -- transfer of that month and each month opens where the previous one closed. Per month and
 -- segment: closing = opening + hires - separations + transfers_in - transfers_out.
+-- Turnover rates are published only from the month the HR history can show separations
+-- (separations_recorded_from, see the YAML): the export lists only employees it still knows,
+-- so before that month a count of 0 leavers is missing data, not a fact.
 with employees as (
     select * from {{ ref('stg_hr__employees') }}
+),
+
+employee_versions as (
+    select * from {{ ref('stg_hr__employee_versions') }}
 ),
 
 job_spans as (
@@ -26,6 +33,36 @@ months as (
     from calendar
     where month_start >= (select min({{ dbt.date_trunc('month', 'hire_date') }}) from employees)
         and month_start <= {{ as_of_date() }}
+),
+
+separation_evidence as (
+    select
+        (select min(termination_date) from employees) as first_termination_date,
+        (select min(landed_on) from employee_versions) as first_landing_day
+),
+
+evidence_months as (
+    -- The earliest known termination date proves the export records leavers from its month
+    -- on. The first HR landing day proves the warehouse itself has seen every change since
+    -- that day, so each month starting on or after it is covered even when no one left.
+    select
+        cast({{ dbt.date_trunc('month', 'first_termination_date') }} as date) as first_termination_month,
+        cast(
+            {{ dbt.dateadd('month', 1, dbt.date_trunc('month', dbt.dateadd('day', -1, 'first_landing_day'))) }}
+            as date
+        ) as first_watched_month
+    from separation_evidence
+),
+
+separations_recorded as (
+    -- The earlier of the two; null only when there is neither (no HR data at all).
+    select
+        case
+            when first_watched_month is null or first_termination_month <= first_watched_month
+                then first_termination_month
+            else first_watched_month
+        end as separations_recorded_from
+    from evidence_months
 ),
 
 segment_spans as (
@@ -193,13 +230,16 @@ grid as (
 
 rates as (
     select
-        *,
+        grid.*,
+        separations_recorded.separations_recorded_from,
         cast(opening_headcount + closing_headcount as double) / 2 as average_headcount,
         sum(separations) over trailing_12_months as separations_t12m,
         avg(cast(opening_headcount + closing_headcount as double) / 2) over trailing_12_months
             as average_headcount_t12m,
-        count(*) over trailing_12_months as months_in_window
+        count(*) over trailing_12_months as months_in_window,
+        min(month_start) over trailing_12_months as window_start
     from grid
+    cross join separations_recorded
     window trailing_12_months as (
         partition by segment_type, segment
         order by month_start
@@ -217,6 +257,8 @@ final as (
         case
             when segment_type = 'role' then segment in ('AE', 'AM', 'SDR', 'BDR')
         end as is_quota_carrier,
+        cast(separations_recorded_from as date) as separations_recorded_from,
+        coalesce(month_start >= separations_recorded_from, false) as has_separation_history,
         cast(opening_headcount as integer) as opening_headcount,
         cast(closing_headcount as integer) as closing_headcount,
         cast(hires as integer) as hires,
@@ -228,9 +270,14 @@ final as (
         cast(regretted_separations as integer) as regretted_separations,
         cast(early_attrition as integer) as early_attrition,
         average_headcount,
-        case when average_headcount > 0 then separations / average_headcount end as turnover_rate,
         case
-            when months_in_window = 12 and average_headcount_t12m > 0
+            when month_start >= separations_recorded_from and average_headcount > 0
+                then separations / average_headcount
+        end as turnover_rate,
+        case
+            when months_in_window = 12
+                and window_start >= separations_recorded_from
+                and average_headcount_t12m > 0
                 then separations_t12m / average_headcount_t12m
         end as turnover_rate_t12m,
         case
