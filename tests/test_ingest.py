@@ -11,7 +11,13 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import write_csv
-from orchestration.ingest.loader import ingest_source, ledger_problems, normalise_header
+from orchestration.ingest.contracts import load_contracts
+from orchestration.ingest.loader import (
+    forget_day,
+    ingest_source,
+    ledger_problems,
+    normalise_header,
+)
 
 LOADED_AT = datetime(2025, 3, 1, 6, 0)
 OPP_HEADER = [
@@ -337,25 +343,107 @@ def test_reloading_a_changed_day_replaces_exactly_that_days_rows(con, tmp_path):
     again = ingest(con, tmp_path)
     assert (again.days_loaded, len(again.days_unchanged)) == ([], 2)
 
-    write_csv(day2, OPP_HEADER, [opp("o2", amount="999")])
+    write_csv(day2, OPP_HEADER, [opp("o2", amount="999"), opp("o3", amount="333")])
     report = ingest(con, tmp_path)
     assert report.days_loaded == [date(2025, 3, 2)]
     assert rows(con, "select id, amount, _batch_date from raw.crm__opportunity order by id") == [
         ("o1", Decimal(100), date(2025, 3, 1)),
         ("o2", Decimal(999), date(2025, 3, 2)),
+        ("o3", Decimal(333), date(2025, 3, 2)),
     ]
     assert len(ledger(con)) == 2
 
 
-def test_a_day_removed_from_landing_is_removed_from_raw(con, tmp_path):
+def test_a_day_removed_from_landing_keeps_its_rows_and_is_reported(con, tmp_path):
     write_csv(tmp_path / "crm/2025-03-01/opportunity.csv", OPP_HEADER, [opp("o1")])
     day2 = write_csv(tmp_path / "crm/2025-03-02/opportunity.csv", OPP_HEADER, [opp("o2")])
     ingest(con, tmp_path)
     day2.unlink()
     day2.parent.rmdir()
     report = ingest(con, tmp_path)
-    assert report.days_removed == [date(2025, 3, 2)]
+    # A retention clean-up of the landing folder never rewrites history.
+    assert report.days_missing == [date(2025, 3, 2)]
+    assert rows(con, "select id from raw.crm__opportunity order by id") == [("o1",), ("o2",)]
+    assert report.warnings == [
+        f"{tmp_path}/crm/2025-03-02: a loaded day no longer in the landing folder; its rows are "
+        "kept (drop them with `salesops forget --source crm --day 2025-03-02`)"
+    ]
+    assert rows(con, "select path from raw._skipped") == [(f"{tmp_path}/crm/2025-03-02",)]
+    # Forgetting it is explicit, and then it is gone.
+    assert forget_day(con, "crm", date(2025, 3, 2)) is True
     assert rows(con, "select id from raw.crm__opportunity") == [("o1",)]
+    assert ingest(con, tmp_path).days_missing == []
+
+
+def test_a_redelivered_day_that_drops_a_fifth_of_its_rows_is_held(con, tmp_path):
+    day1 = write_csv(tmp_path / "crm/2025-03-01/opportunity.csv", OPP_HEADER,
+                     [opp(f"o{i}") for i in range(1, 11)])
+    ingest(con, tmp_path)
+    # 8 of 10 rows again: 20% fewer is allowed; 7 of 10 (30% fewer) is not.
+    write_csv(day1, OPP_HEADER, [opp(f"o{i}") for i in range(1, 9)])
+    assert ingest(con, tmp_path).problems == []
+    write_csv(day1, OPP_HEADER, [opp(f"o{i}") for i in range(1, 11)])
+    ingest(con, tmp_path)
+    write_csv(day1, OPP_HEADER, [opp(f"o{i}") for i in range(1, 8)])
+    (problem,) = ingest(con, tmp_path).problems
+    assert problem.status == "shrunk"
+    assert problem.message == (
+        "crm/2025-03-01: re-delivered crm.opportunity has 7 rows (7 keys), 10 rows (10 keys) "
+        "before: 30% fewer, more than the allowed 20%. Restore the day's files, or accept the "
+        "smaller day with `salesops forget --source crm --day 2025-03-01` and build again"
+    )
+    assert ledger_problems(con, "crm", date(2025, 3, 1)) == [
+        ("crm/2025-03-01/opportunity", "shrunk", problem.message)
+    ]
+    # The same keys sent twice each (20 rows, 10 keys) keep the rows but cut no key: fine.
+    write_csv(day1, OPP_HEADER, [opp(f"o{i}") for i in range(1, 11)])
+    ingest(con, tmp_path)
+    write_csv(day1, OPP_HEADER, [opp(f"o{i}", modstamp=m) for i in range(1, 11)
+                                 for m in ("2025-03-01T10:00:00Z", "2025-03-01T11:00:00Z")])
+    assert ingest(con, tmp_path).problems == []
+    assert ledger_problems(con, "crm", date(2025, 3, 1)) == []
+
+
+def test_compressed_csv_and_jsonl_load(con, tmp_path):
+    import gzip
+
+    day = tmp_path / "crm/2025-03-01"
+    plain = write_csv(day / "plain.csv", OPP_HEADER, [opp("o1"), opp("o2")])
+    (day / "opportunity.csv.gz").write_bytes(gzip.compress(plain.read_bytes()))
+    plain.unlink()
+    (day / "task.jsonl.gz").write_bytes(gzip.compress(
+        b'{"Id": "t1", "OwnerId": "u1", "ActivityDate": "2025-03-01", "CreatedDate": "2025-03-01"}\n'
+    ))
+    report = ingest(con, tmp_path)
+    assert report.skipped == []
+    assert rows(con, "select id from raw.crm__opportunity order by id") == [("o1",), ("o2",)]
+    assert rows(con, "select id from raw.crm__task") == [("t1",)]
+    assert [(f, s) for f, *_, s in ledger(con)] == [
+        ("crm/2025-03-01/opportunity.csv.gz", "loaded"), ("crm/2025-03-01/task.jsonl.gz", "loaded"),
+    ]
+
+
+def test_every_unloadable_name_is_a_warning_with_its_path(con, tmp_path):
+    write_csv(tmp_path / "crm/2025-03-01/opportunity.csv", OPP_HEADER, [opp("o1")])
+    write_csv(tmp_path / "crm/2025-03-01/opportunity (1).csv", OPP_HEADER, [opp("o2")])
+    (tmp_path / "crm/2025-03-01/notes.txt").write_text("hello")
+    (tmp_path / "crm/2025-03-01/extra").mkdir()
+    write_csv(tmp_path / "crm/2025-13-45/opportunity.csv", OPP_HEADER, [opp("o3")])
+    report = ingest(con, tmp_path)
+    known = ", ".join(load_contracts()["crm"])
+    assert sorted(report.skipped) == sorted([
+        (f"{tmp_path}/crm/2025-13-45", "not a YYYY-MM-DD day folder; not loaded"),
+        (f"{tmp_path}/crm/2025-03-01/extra", "a folder inside a day folder; not loaded"),
+        (f"{tmp_path}/crm/2025-03-01/notes.txt",
+         "unsupported file type (expected a name ending in one of .csv, .csv.gz, .jsonl, "
+         ".jsonl.gz, .parquet); not loaded"),
+        (f"{tmp_path}/crm/2025-03-01/opportunity (1).csv",
+         f"table 'opportunity (1)' is not in the crm contract (known: {known}); not loaded"),
+    ])
+    assert rows(con, "select id from raw.crm__opportunity") == [("o1",)]
+    # An unchanged day is skipped, but what it cannot load is reported again every build.
+    assert len(ingest(con, tmp_path).skipped) == 4
+    assert rows(con, "select count(*) from raw._skipped") == [(4,)]
 
 
 def test_rows_in_equals_loaded_plus_rejected_for_every_file(con, tmp_path):

@@ -318,6 +318,59 @@ def test_a_file_whose_every_row_is_rejected_blocks_the_first_build(tmp_path, cap
     assert not (tmp_path / "home/published").exists()
 
 
+def test_a_landing_day_removed_from_the_folder_keeps_its_rows_and_warns(case, capsys):
+    # crm/2025-03-02 won o3 (2100) and deleted o2. Cleaning that folder up must not revert o3
+    # to open, bring o2 back, or take o3's commission lines away.
+    before = mart_rows(case / "home")
+    shutil.rmtree(case / "landing/crm/2025-03-02")
+    assert build(case / "landing", case / "home") == 0
+    text = capsys.readouterr().out
+    assert mart_rows(case / "home") == before
+    day = str(case / "landing/crm/2025-03-02")
+    warnings = text[text.index("Warnings ("):]
+    assert "WARN raw/crm: nothing_skipped" in warnings
+    assert (f"{day}: a loaded day no longer in the landing folder; its rows are kept (drop them "
+            "with `salesops forget --source crm --day 2025-03-02`)") in warnings
+    manifest = json.loads((case / "home/published/publication.json").read_text())
+    assert manifest["as_of"] == "2025-03-02"
+    assert [s["path"] for s in manifest["skipped"]] == [day]
+
+
+def test_a_shrunk_redelivery_of_a_day_blocks_naming_day_table_and_counts(case, capsys):
+    before = snapshot(case / "home")
+    # The first day's opportunity extract again, cut from 3 rows to 2 (o2 gone): 33% fewer.
+    path = case / "landing/crm/2025-03-01/opportunity.csv"
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    path.write_text("\n".join(line for line in lines if not line.startswith("o2,")) + "\n")
+    assert_blocked(case, before, capsys, "ERROR raw/crm: files_within_contract",
+                   "crm/2025-03-01: re-delivered crm.opportunity has 2 rows (2 keys), 3 rows "
+                   "(3 keys) before: 33% fewer, more than the allowed 20%")
+
+
+def test_compressed_csv_loads_and_unloadable_names_are_warnings(case, capsys):
+    import gzip
+
+    landing = case / "landing"
+    text = opportunity_rows(
+        "o4,a1,u_ae1,Zipped,New Business,Web,Prospecting,10.00,USD,10,Pipeline,false,false,"
+        "2025-05-01,2025-03-03T09:00:00Z,2025-03-03T09:00:00Z,false",
+    )
+    (landing / "crm/2025-03-03").mkdir()
+    (landing / "crm/2025-03-03/opportunity.csv.gz").write_bytes(gzip.compress(text.encode()))
+    copy = add_day(landing, "crm", "2025-03-03", "opportunity (1)", text.replace("o4,", "o5,"))
+    bad_day = landing / "crm/2025-13-45"
+    bad_day.mkdir()
+    assert build(landing, case / "home") == 0
+    out = capsys.readouterr().out
+    ids = published(case / "home", "select opportunity_id from marts.fct_opportunities order by 1")
+    assert ids == [("o1",), ("o3",), ("o4",)]
+    warnings = out[out.index("Warnings ("):]
+    assert f"{bad_day}: not a YYYY-MM-DD day folder; not loaded" in warnings
+    assert f"{copy}: table 'opportunity (1)' is not in the crm contract" in warnings
+    manifest = json.loads((case / "home/published/publication.json").read_text())
+    assert sorted(s["path"] for s in manifest["skipped"]) == sorted([str(bad_day), str(copy)])
+
+
 def test_row_count_collapse_blocks(case, capsys):
     before = snapshot(case / "home")
     # A day that deletes every opportunity: fct_opportunities falls from 2 rows to 0.

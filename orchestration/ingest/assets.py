@@ -8,7 +8,7 @@ import dagster as dg
 
 from orchestration.ingest.contracts import freshness, load_contracts
 from orchestration.ingest.loader import ingest_source, landing_days, ledger_problems
-from orchestration.quality.checks import contract_result, freshness_result
+from orchestration.quality.checks import contract_result, freshness_result, skipped_result
 from orchestration.resources import Warehouse
 
 
@@ -33,8 +33,16 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
                 asset=dg.AssetKey(["raw", source]),
                 blocking=True,
                 description=f"No {source} landing file is broken (more than its table's "
-                "reject_threshold of rows rejected) or failed (unreadable, or a required "
-                "column missing).",
+                "reject_threshold of rows rejected), failed (unreadable, or a required "
+                "column missing) or shrunk (a re-delivered day with more than its table's "
+                "redelivery_drop_threshold fewer rows or keys).",
+            ),
+            dg.AssetCheckSpec(
+                "nothing_skipped",
+                asset=dg.AssetKey(["raw", source]),
+                description=f"Everything in the {source} landing folder was loaded: a file or "
+                "folder the build cannot load, and a loaded day whose folder is gone (its rows "
+                "are kept), is a warning with its path.",
             ),
         ],
         description=(
@@ -70,7 +78,7 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
             context.log.error(message)
         context.log.info(
             f"{source}: {len(report.days_loaded)} day(s) loaded, "
-            f"{len(report.days_unchanged)} unchanged, {len(report.days_removed)} removed; "
+            f"{len(report.days_unchanged)} unchanged, {len(report.days_missing)} missing (kept); "
             f"{report.rows_loaded} rows loaded, {report.rows_rejected} rejected"
         )
         latest = max(
@@ -81,11 +89,11 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
         if not fresh.passed:
             context.log.warning(fresh.description)
         return dg.MaterializeResult(
-            check_results=[fresh, contract_result(source, problems)],
+            check_results=[fresh, contract_result(source, problems), skipped_result(report.skipped)],
             metadata={
                 "days_loaded": len(report.days_loaded),
                 "days_unchanged": len(report.days_unchanged),
-                "days_removed": len(report.days_removed),
+                "days_missing": len(report.days_missing),
                 "rows_in": int(totals[0]),
                 "rows_loaded": int(totals[1]),
                 "rows_rejected": int(totals[2]),

@@ -17,6 +17,8 @@ TYPES = ("str", "int", "decimal", "num", "bool", "date", "ts")
 VERSION_COLUMNS = ("system_modstamp", "updated_at")
 # CONTRACTS.md: a file whose rejected share passes its table's threshold is a broken file.
 DEFAULT_REJECT_THRESHOLD = 0.5
+# A re-delivered day may not cut a table's rows or keys by more than this share.
+DEFAULT_REDELIVERY_DROP_THRESHOLD = 0.2
 FRESHNESS_SEVERITIES = ("warn", "error")
 # Bookkeeping columns every raw table carries besides its contract columns.
 BOOKKEEPING = {
@@ -46,6 +48,8 @@ class TableContract:
     optional_table: bool = False
     # A file of this table is broken when its rejected rows are more than this share of its rows.
     reject_threshold: float = DEFAULT_REJECT_THRESHOLD
+    # A re-delivered day that cuts this table's rows or keys by more than this share is held.
+    redelivery_drop_threshold: float = DEFAULT_REDELIVERY_DROP_THRESHOLD
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -84,11 +88,17 @@ def _parse_table(source: str, name: str, spec: dict) -> TableContract:
     )
     if unknown:
         raise ValueError(f"contracts.yml: {source}.{name}: unknown columns {sorted(unknown)}")
-    threshold = float(spec.get("reject_threshold", DEFAULT_REJECT_THRESHOLD))
-    if not 0 <= threshold < 1:
-        raise ValueError(f"contracts.yml: {source}.{name}: reject_threshold must be in [0, 1)")
+    thresholds = {
+        "reject_threshold": float(spec.get("reject_threshold", DEFAULT_REJECT_THRESHOLD)),
+        "redelivery_drop_threshold": float(
+            spec.get("redelivery_drop_threshold", DEFAULT_REDELIVERY_DROP_THRESHOLD)
+        ),
+    }
+    for setting, value in thresholds.items():
+        if not 0 <= value < 1:
+            raise ValueError(f"contracts.yml: {source}.{name}: {setting} must be in [0, 1)")
     return TableContract(
-        source, name, key, tuple(columns), bool(spec.get("optional_table")), threshold
+        source, name, key, tuple(columns), bool(spec.get("optional_table")), **thresholds
     )
 
 

@@ -21,6 +21,7 @@ its files changed, and a reload replaces exactly that day's rows, so loading is 
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import io
 import json
@@ -35,7 +36,8 @@ import pyarrow as pa
 
 from orchestration.ingest.contracts import BOOKKEEPING, TableContract, load_contracts
 
-EXTENSIONS = (".csv", ".parquet", ".jsonl")
+# A landing file's format, by the end of its name; `.gz` is gzip-compressed text.
+EXTENSIONS = (".csv", ".csv.gz", ".jsonl", ".jsonl.gz", ".parquet")
 # Fivetran's bookkeeping columns: accepted on any table, typed, and folded into _is_deleted.
 FIVETRAN = {"_fivetran_synced": "ts", "_fivetran_deleted": "bool", "_fivetran_active": "bool"}
 SQL_TYPES = {
@@ -55,8 +57,9 @@ DATE_PATTERN = r"\d{4}-\d{2}-\d{2}([T ]00:00(:00(\.0+)?)? ?(Z|UTC|[+-]00(:?00)?)
 # Part of every day's fingerprint: bump it when a loading rule changes (a type's accepted
 # spellings, a status), so days loaded under the old rules are loaded again.
 LOAD_RULES = "2: midnight dates, broken and failed files in the ledger"
-# How a file ends up in the ledger; the last two stop the build before publishing.
-LOADED, IGNORED, BROKEN, FAILED = "loaded", "ignored", "broken", "failed"
+# How a file ends up in the ledger; the last three stop the build before publishing.
+LOADED, IGNORED, BROKEN, FAILED, SHRUNK = "loaded", "ignored", "broken", "failed", "shrunk"
+BLOCKING = (BROKEN, FAILED, SHRUNK)
 META_TABLES = {
     "_rejects": """source varchar, table_name varchar, batch_date date, source_file varchar,
         line bigint, reason varchar, record varchar""",
@@ -64,6 +67,8 @@ META_TABLES = {
         file_sha256 varchar, rows_in bigint, rows_loaded bigint, rows_rejected bigint,
         status varchar, message varchar, loaded_at timestamp""",
     "_loaded_days": "source varchar, batch_date date, fingerprint varchar, loaded_at timestamp",
+    # What the last ingest of each source saw in its landing folder and did not load.
+    "_skipped": "source varchar, path varchar, reason varchar",
 }
 
 
@@ -88,7 +93,7 @@ class FileResult:
     @property
     def blocks(self) -> bool:
         """Whether this file stops the build before publishing."""
-        return self.status in (BROKEN, FAILED)
+        return self.status in BLOCKING
 
 
 @dataclass
@@ -96,9 +101,14 @@ class IngestReport:
     source: str
     days_loaded: list[date] = field(default_factory=list)
     days_unchanged: list[date] = field(default_factory=list)
-    days_removed: list[date] = field(default_factory=list)
+    days_missing: list[date] = field(default_factory=list)  # loaded before, folder gone: kept
     files: list[FileResult] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    # (path, reason) of everything in the landing folder that was not loaded.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"{path}: {reason}" for path, reason in self.skipped]
 
     @property
     def rows_loaded(self) -> int:
@@ -136,9 +146,16 @@ def normalise_header(name: str) -> str:
 ParsedFile = tuple[list[str], list[tuple[int, list[str | None]]], list[tuple[int, str, str]]]
 
 
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
+    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+        raise ContractError(f"{path}: not a readable gzip file ({exc})") from exc
+
+
 def read_csv(path: Path) -> ParsedFile:
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = _read_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ContractError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
@@ -178,7 +195,7 @@ def read_jsonl(path: Path) -> ParsedFile:
     records: list[tuple[int, dict]] = []
     malformed: list[tuple[int, str, str]] = []
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        text = _read_bytes(path).decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ContractError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -225,7 +242,23 @@ def read_parquet(path: Path) -> ParsedFile:
     return header, [(i, list(r)) for i, r in enumerate(data, start=1)], []
 
 
-READERS = {".csv": read_csv, ".jsonl": read_jsonl, ".parquet": read_parquet}
+READERS = {
+    ".csv": read_csv, ".csv.gz": read_csv,
+    ".jsonl": read_jsonl, ".jsonl.gz": read_jsonl,
+    ".parquet": read_parquet,
+}
+
+
+def file_format(path: Path) -> str | None:
+    """The landing format of a file by the end of its name (`.csv.gz` before `.csv`)."""
+    return next((ext for ext in sorted(EXTENSIONS, key=len, reverse=True)
+                 if path.name.lower().endswith(ext)), None)
+
+
+def table_of(path: Path) -> str:
+    """The table a landing file holds: its name without the format ending."""
+    ext = file_format(path)
+    return path.name[: -len(ext)] if ext else path.stem
 
 
 def _literal(value: str) -> str:
@@ -296,7 +329,7 @@ def load_file(
     and the commonest reason."""
     result = FileResult(contract.source, contract.name, batch_date, path)
     try:
-        header, rows, malformed = READERS[path.suffix](path)
+        header, rows, malformed = READERS[file_format(path)](path)
     except ContractError as error:
         result.status, result.message = FAILED, str(error)
         return result
@@ -446,13 +479,17 @@ def _load_rows(
 # ---------------------------------------------------------------------------------------------
 
 
-def landing_days(landing: Path, source: str) -> tuple[dict[date, list[Path]], list[str]]:
-    """The day folders of one source, {day: files}, and warnings for what is not a day folder."""
+def landing_days(
+    landing: Path, source: str
+) -> tuple[dict[date, list[Path]], list[tuple[str, str]]]:
+    """The day folders of one source, {day: files}, and (path, reason) for everything else in
+    the source's folder (a folder that is no YYYY-MM-DD day, a folder inside a day, a stray
+    file): nothing in a landing folder is passed over without a word."""
     root = landing / source
     if not root.is_dir():
-        return {}, [f"{root}: no landing folder for source {source!r}; nothing loaded"]
+        return {}, [(str(root), f"no landing folder for source {source!r}; nothing loaded")]
     days: dict[date, list[Path]] = {}
-    warnings = []
+    skipped: list[tuple[str, str]] = []
     for entry in sorted(root.iterdir()):
         if entry.name.startswith("."):
             continue
@@ -461,10 +498,17 @@ def landing_days(landing: Path, source: str) -> tuple[dict[date, list[Path]], li
                 raise ValueError
             day = date.fromisoformat(entry.name)
         except ValueError:
-            warnings.append(f"{entry}: not a YYYY-MM-DD day folder; ignored")
+            skipped.append((str(entry), "not a YYYY-MM-DD day folder; not loaded"))
             continue
-        days[day] = sorted(p for p in entry.iterdir() if p.is_file() and not p.name.startswith("."))
-    return days, warnings
+        days[day] = []
+        for item in sorted(entry.iterdir()):
+            if item.name.startswith("."):
+                continue
+            if item.is_file():
+                days[day].append(item)
+            else:
+                skipped.append((str(item), "a folder inside a day folder; not loaded"))
+    return days, skipped
 
 
 def latest_landing_day(landing: Path) -> date | None:
@@ -476,14 +520,14 @@ def latest_landing_day(landing: Path) -> date | None:
 def ledger_problems(
     con: duckdb.DuckDBPyConnection, source: str, as_of: date | None
 ) -> list[tuple[str, str, str]]:
-    """(file, status, message) of every broken or failed file of a source landed on or before
+    """(file, status, message) of every broken, failed or shrunk file of a source landed on or before
     the as-of day, as the ledger holds them: a problem blocks every build until its day's
     files change, not only the build that first loaded it."""
     return con.execute(
         "select source_file, status, message from raw._load_ledger "
-        "where source = ? and status in (?, ?) and (? is null or batch_date <= ?) "
+        "where source = ? and list_contains(?, status) and (? is null or batch_date <= ?) "
         "order by batch_date, source_file",
-        [source, BROKEN, FAILED, as_of, as_of],
+        [source, list(BLOCKING), as_of, as_of],
     ).fetchall()
 
 
@@ -498,8 +542,75 @@ def _sha256(path: Path) -> str:
 def _delete_day(con: duckdb.DuckDBPyConnection, source: str, day: date) -> None:
     for contract in load_contracts()[source].values():
         con.execute(f"delete from raw.{contract.raw_table} where _batch_date = ?", [day])
-    for table in META_TABLES:
+    for table in ("_rejects", "_load_ledger", "_loaded_days"):
         con.execute(f"delete from raw.{table} where source = ? and batch_date = ?", [source, day])
+
+
+def _unloadable(path: Path, source: str, contracts: dict[str, TableContract]) -> str | None:
+    """Why a landing file cannot be loaded (its name says no known format or table), if so."""
+    if file_format(path) is None:
+        return (f"unsupported file type (expected a name ending in one of "
+                f"{', '.join(EXTENSIONS)}); not loaded")
+    if normalise_header(table_of(path)) not in contracts:
+        return (f"table {table_of(path)!r} is not in the {source} contract "
+                f"(known: {', '.join(contracts)}); not loaded")
+    return None
+
+
+def _day_volume(
+    con: duckdb.DuckDBPyConnection, contracts: dict[str, TableContract], day: date
+) -> dict[str, tuple[int, int]]:
+    """(rows, distinct keys) per table of one landing day in raw."""
+    volume = {}
+    for name, contract in contracts.items():
+        key = ", ".join(quote(k) for k in contract.key)
+        volume[name] = con.execute(
+            f"select count(*), count(distinct ({key})) from raw.{contract.raw_table} "
+            "where _batch_date = ?",
+            [day],
+        ).fetchall()[0]
+    return volume
+
+
+def _shrinkage(
+    source: str, day: date, contracts: dict[str, TableContract],
+    before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]],
+) -> list[tuple[str, str]]:
+    """(table, message) for each table a re-delivered day cut by more than its threshold."""
+    found = []
+    for name, (rows_before, keys_before) in before.items():
+        rows_after, keys_after = after[name]
+        limit = contracts[name].redelivery_drop_threshold
+        drop = max(
+            (rows_before - rows_after) / rows_before if rows_before else 0,
+            (keys_before - keys_after) / keys_before if keys_before else 0,
+        )
+        if drop > limit:
+            found.append((name, (
+                f"{source}/{day.isoformat()}: re-delivered {source}.{name} has {rows_after} "
+                f"rows ({keys_after} keys), {rows_before} rows ({keys_before} keys) before: "
+                f"{drop:.0%} fewer, more than the allowed {limit:.0%}. Restore the day's files, "
+                f"or accept the smaller day with `salesops forget --source {source} "
+                f"--day {day.isoformat()}` and build again"
+            )))
+    return found
+
+
+def forget_day(con: duckdb.DuckDBPyConnection, source: str, day: date) -> bool:
+    """Remove one loaded landing day of a source from raw and the ledger: the explicit way to
+    drop history (a landing folder that loses a day never does). True when it was loaded."""
+    ensure_raw_tables(con)
+    loaded = con.execute(
+        "select count(*) from raw._loaded_days where source = ? and batch_date = ?", [source, day]
+    ).fetchall()[0][0]
+    con.begin()
+    try:
+        _delete_day(con, source, day)
+        con.commit()
+    except BaseException:
+        con.rollback()
+        raise
+    return bool(loaded)
 
 
 def ingest_source(
@@ -508,15 +619,19 @@ def ingest_source(
     """Bring raw.<source>__* in line with the landing folder of one source, in one transaction.
 
     Days whose files are unchanged since their last load are skipped; changed or new days
-    replace exactly their own rows; days that left the landing folder are removed. Every file
-    is checked and recorded in the ledger, broken and failed ones included (see
-    `IngestReport.problems`): the build decides what they stop, not the loader."""
+    replace exactly their own rows. A loaded day whose folder is gone keeps its rows (landing
+    folders are cleaned up by retention rules; that must not rewrite history): it is reported,
+    and `forget_day` drops it explicitly. A re-delivered day that cuts a table by more than its
+    redelivery_drop_threshold is recorded as `shrunk` and stops the build. Every file is
+    checked and recorded in the ledger, broken and failed ones included (see
+    `IngestReport.problems`), and everything not loaded is listed in `IngestReport.skipped`
+    and raw._skipped: the build decides what they stop, not the loader."""
     contracts = load_contracts()[source]
     contract_hash = hashlib.sha256(
         json.dumps([LOAD_RULES] + [repr(c) for c in contracts.values()]).encode()
     ).hexdigest()
     report = IngestReport(source)
-    days, report.warnings = landing_days(landing, source)
+    days, report.skipped = landing_days(landing, source)
     con.execute("set TimeZone = 'UTC'")
     ensure_raw_tables(con)
     known = dict(
@@ -527,9 +642,15 @@ def ingest_source(
     con.begin()
     try:
         for day in sorted(set(known) - set(days)):
-            _delete_day(con, source, day)
-            report.days_removed.append(day)
+            report.days_missing.append(day)
+            report.skipped.append((
+                str(landing / source / day.isoformat()),
+                "a loaded day no longer in the landing folder; its rows are kept (drop them "
+                f"with `salesops forget --source {source} --day {day.isoformat()}`)",
+            ))
         for day, files in sorted(days.items()):
+            unloadable = {path: _unloadable(path, source, contracts) for path in files}
+            report.skipped += [(str(p), why) for p, why in unloadable.items() if why]
             hashes = {path: _sha256(path) for path in files}
             fingerprint = hashlib.sha256(
                 json.dumps([contract_hash] + [[p.name, h] for p, h in hashes.items()]).encode()
@@ -537,46 +658,49 @@ def ingest_source(
             if known.get(day) == fingerprint:
                 report.days_unchanged.append(day)
                 continue
+            before = _day_volume(con, contracts, day) if day in known else {}
             _delete_day(con, source, day)
             for path, sha in hashes.items():
                 relative = f"{source}/{day.isoformat()}/{path.name}"
-                contract = contracts.get(normalise_header(path.stem))
-                if path.suffix not in EXTENSIONS or contract is None:
-                    result = FileResult(source, path.stem, day, path, status=IGNORED)
-                    result.message = (
-                        f"{path}: unsupported file type {path.suffix!r} "
-                        f"(expected one of {', '.join(EXTENSIONS)}); not loaded"
-                        if path.suffix not in EXTENSIONS
-                        else f"{path}: table {path.stem!r} is not in the {source} contract "
-                        f"(known: {', '.join(contracts)}); not loaded"
-                    )
-                    report.warnings.append(result.message)
+                if unloadable[path]:
+                    result = FileResult(source, table_of(path), day, path, status=IGNORED)
+                    result.message = f"{path}: {unloadable[path]}"
                 else:
+                    contract = contracts[normalise_header(table_of(path))]
                     result = load_file(con, contract, path, relative, day, loaded_at)
                 report.files.append(result)
-                con.execute(
-                    "insert into raw._load_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        source,
-                        result.table,
-                        day,
-                        relative,
-                        sha,
-                        result.rows_in,
-                        result.rows_loaded,
-                        result.rows_rejected,
-                        result.status,
-                        result.message,
-                        loaded_at,
-                    ],
-                )
+                _record(con, result, relative, sha, loaded_at)
+            for table, message in _shrinkage(
+                source, day, contracts, before, _day_volume(con, contracts, day) if before else {}
+            ):
+                result = FileResult(source, table, day, landing / source / day.isoformat(),
+                                    status=SHRUNK, message=message)
+                report.files.append(result)
+                _record(con, result, f"{source}/{day.isoformat()}/{table}", None, loaded_at)
             con.execute(
                 "insert into raw._loaded_days values (?, ?, ?, ?)",
                 [source, day, fingerprint, loaded_at],
             )
             report.days_loaded.append(day)
+        con.execute("delete from raw._skipped where source = ?", [source])
+        if report.skipped:
+            con.executemany(
+                "insert into raw._skipped values (?, ?, ?)",
+                [(source, path, reason) for path, reason in report.skipped],
+            )
         con.commit()
     except BaseException:
         con.rollback()
         raise
     return report
+
+
+def _record(con, result: FileResult, relative: str, sha: str | None, loaded_at: datetime) -> None:
+    """One row of raw._load_ledger."""
+    con.execute(
+        "insert into raw._load_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            result.source, result.table, result.batch_date, relative, sha, result.rows_in,
+            result.rows_loaded, result.rows_rejected, result.status, result.message, loaded_at,
+        ],
+    )

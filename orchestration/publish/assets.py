@@ -57,6 +57,12 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> 
                 [as_of],
             ).fetchall()
         }
+        skipped = [
+            {"source": source, "path": path, "reason": reason}
+            for source, path, reason in con.execute(
+                "select source, path, reason from raw._skipped order by source, path"
+            ).fetchall()
+        ]
     marts = marts_from_manifest(dbt_manifest())
     manifest = publish(
         warehouse.database_path,
@@ -68,6 +74,8 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> 
             "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "as_of": str(as_of),
             "sources": sources,
+            # What the landing folder held and this build did not load (each was a warning).
+            "skipped": skipped,
             "marts": {m.name: {"checks": dict(checks.get(m.name, Counter()))} for m in marts},
         },
     )

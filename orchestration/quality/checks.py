@@ -54,18 +54,32 @@ def freshness_result(source: str, latest: date | None, as_of: date | None) -> dg
 
 
 def contract_result(source: str, problems: list[tuple[str, str, str]]) -> dg.AssetCheckResult:
-    """The broken-file gate of one source: every broken or failed file in the ledger
-    (missing required columns, unreadable, or a rejected share over the table's threshold)
-    blocks publishing, and the description names each file and its problem."""
+    """The broken-file gate of one source: every broken, failed or shrunk file in the ledger
+    (missing required columns, unreadable, a rejected share over the table's threshold, a
+    re-delivered day cut by more than its threshold) blocks publishing, and the description
+    names each file and its problem."""
     return dg.AssetCheckResult(
         check_name="files_within_contract",
         passed=not problems,
         severity=dg.AssetCheckSeverity.ERROR,
         description="\n".join(message for _, _, message in problems) or None,
         metadata={
-            "broken_files": sum(status == "broken" for _, status, _ in problems),
-            "failed_files": sum(status == "failed" for _, status, _ in problems),
+            f"{status}_files": sum(s == status for _, s, _ in problems)
+            for status in ("broken", "failed", "shrunk")
         },
+    )
+
+
+def skipped_result(skipped: list[tuple[str, str]]) -> dg.AssetCheckResult:
+    """A warning listing every path in a source's landing folder the build did not load (a
+    file of no known table or format, a folder that is no day, a loaded day whose folder is
+    gone), so nothing is passed over in silence."""
+    return dg.AssetCheckResult(
+        check_name="nothing_skipped",
+        passed=not skipped,
+        severity=dg.AssetCheckSeverity.WARN,
+        description="\n".join(f"{path}: {reason}" for path, reason in skipped) or None,
+        metadata={"skipped": len(skipped)},
     )
 
 
