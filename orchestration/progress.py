@@ -44,6 +44,9 @@ class _ProgressHandler(logging.Handler):
 
 @dg.logger(description="One line per step and failed check.")
 def progress_logger(_init_context) -> logging.Logger:
+    # Libraries' info lines (dagster-dbt's "Running dbt command ...") go to the run's event log
+    # and dbt's own output to HOME/logs; the terminal keeps the project's progress lines.
+    logging.getLogger("dagster.builtin").setLevel(logging.WARNING)
     log = logging.Logger("salesops.progress", level=logging.DEBUG)
     log.addHandler(_ProgressHandler())
     return log

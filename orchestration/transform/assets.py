@@ -6,10 +6,12 @@ graph runs landing files -> raw -> staging -> marts -> published.
 """
 
 
+import contextlib
 import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -70,16 +72,20 @@ def dbt_models(
     # profiles.yml reads the database path from here, so dbt writes the warehouse this run
     # was configured with.
     os.environ["SALESOPS_WAREHOUSE"] = str(warehouse.database_path)
+    log_path = dbt_log_path(Path(warehouse.home), context.run.run_id)
+    context.log.info(f"dbt's output: {log_path}")
     invocation = dbt.cli(dbt_build_args(as_of), context=context, raise_on_error=False)
     held: list[dg.AssetCheckResult] = []
     try:
-        for event in invocation.stream():
-            # A failed test is reported once dbt has exited, with its failing rows: until
-            # then dbt holds the DuckDB file and they cannot be read.
-            if isinstance(event, dg.AssetCheckResult) and not event.passed:
-                held.append(event)
-            else:
-                yield event
+        with log_path.open("w") as log:
+            events = stdout_to(iter(invocation.stream()), log)
+            for event in events:
+                # A failed test is reported once dbt has exited, with its failing rows:
+                # until then dbt holds the DuckDB file and they cannot be read.
+                if isinstance(event, dg.AssetCheckResult) and not event.passed:
+                    held.append(event)
+                else:
+                    yield event
     finally:
         # If streaming fails on the Dagster side, dbt must not live on as an orphan that
         # holds the DuckDB file and blocks every later step and build.
@@ -87,6 +93,31 @@ def dbt_models(
             invocation.process.terminate()
             invocation.process.wait()
     yield from _report_failures(context, invocation, warehouse, held)
+
+
+KEEP_DBT_LOGS = 20
+
+
+def dbt_log_path(home: Path, run_id: str) -> Path:
+    """Where one run's dbt output goes: HOME/logs/dbt-<run id>.log (the newest
+    KEEP_DBT_LOGS are kept). The terminal shows progress and the summary, not dbt's lines."""
+    folder = home / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in sorted(folder.glob("dbt-*.log"), key=lambda p: p.stat().st_mtime)[:-KEEP_DBT_LOGS]:
+        old.unlink(missing_ok=True)
+    return folder / f"dbt-{run_id}.log"
+
+
+def stdout_to(events: Iterator, stream) -> Iterator:
+    """The events of a dbt invocation, with what dagster-dbt prints of dbt's output while it
+    reads them written to `stream` (the redirect covers only the reads, not the caller)."""
+    while True:
+        with contextlib.redirect_stdout(stream):
+            try:
+                event = next(events)
+            except StopIteration:
+                return
+        yield event
 
 
 def _report_failures(context, invocation, warehouse: Warehouse, held: list) -> Iterator:
