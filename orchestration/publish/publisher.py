@@ -61,10 +61,23 @@ def marts_from_manifest(manifest: dict[str, Any]) -> list[Mart]:
     )
 
 
+class CorruptPublication(Exception):
+    """The current publication's manifest cannot be read; the message names the file."""
+
+
 def current_publication(home: Path) -> dict[str, Any] | None:
-    """The manifest of the publication BI sees now, if any."""
+    """The manifest of the publication BI sees now, if any. Raises CorruptPublication, naming
+    the file, when it is there but not a readable manifest."""
     path = home / "published" / MANIFEST_FILE
-    return json.loads(path.read_text()) if path.exists() else None
+    if not path.exists():
+        return None
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise CorruptPublication(f"{path.resolve()} is not a readable publication manifest ({error})") from error
+    if not isinstance(manifest, dict):
+        raise CorruptPublication(f"{path.resolve()} is not a readable publication manifest (not a JSON object)")
+    return manifest
 
 
 def _write_database(warehouse: Path, target: Path, marts: list[Mart]) -> dict[str, int]:
