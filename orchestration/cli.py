@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import fcntl
 import json
 import os
 import shutil
@@ -11,6 +10,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from orchestration.ingest.contracts import load_contracts
 from orchestration.resources import PROJECT_ROOT
 from orchestration.summary import build_summary
 
@@ -28,6 +28,8 @@ def _use_home(home: Path, landing: Path | None, as_of: date | None = None) -> Pa
         DAGSTER_HOME=str(dagster_home),
     )
     os.environ.pop("SALESOPS_AS_OF", None)
+    # Marks the processes of one run (orchestration/runs.py); never inherited from a caller.
+    os.environ.pop("SALESOPS_RUN_ID", None)
     if as_of:
         os.environ["SALESOPS_AS_OF"] = as_of.isoformat()
     return home
@@ -48,18 +50,23 @@ def _build(args: argparse.Namespace) -> int:
     if not landing.is_dir():
         print(f"salesops build: landing folder {landing} does not exist", file=sys.stderr)
         return 2
-    lock = (home / ".build.lock").open("w")
+    from orchestration import runs
+
+    # One writer per home: the lock every run holds (orchestration/runs.py); refused, not
+    # waited for, when another run holds it.
+    run_id = runs.new_run_id()
+    lock = runs.HomeLock(home)
     try:
-        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        print(f"salesops build: another build is writing {home}", file=sys.stderr)
+        lock.acquire(run_id, "salesops build")
+    except runs.HomeBusy as busy:
+        print(f"salesops build: {busy}; try again when it has finished", file=sys.stderr)
         return 2
     try:
         import dagster as dg
 
         from orchestration.transform.project import prepare_manifest
 
-        print(f"building {home} from {landing}", file=sys.stderr)
+        print(f"building {home} from {landing} (run {run_id})", file=sys.stderr)
         prepare_manifest()
         from orchestration.definitions import defs
 
@@ -70,6 +77,19 @@ def _build(args: argparse.Namespace) -> int:
             "as_of": args.as_of.isoformat() if args.as_of else "",
         }
         with dg.DagsterInstance.get() as instance:
+            # A run left in progress by a process that died is failed before this one starts.
+            for note in runs.fail_dead_runs(instance, home):
+                print(f"salesops build: {note}", file=sys.stderr)
+            # A run launched from the UI takes the lock in its first moments; do not start
+            # under one that is starting.
+            for other in runs.runs_in_progress(instance):
+                print(
+                    f"salesops build: {home} is being written by run {other.run_id} "
+                    f"({runs.origin_of(other)}, {other.status.value}); try again when it has "
+                    "finished",
+                    file=sys.stderr,
+                )
+                return 2
             result = job.execute_in_process(
                 instance=instance,
                 run_config={
@@ -77,6 +97,8 @@ def _build(args: argparse.Namespace) -> int:
                     "resources": {"warehouse": {"config": warehouse_config}},
                 },
                 raise_on_error=False,
+                run_id=run_id,
+                tags=runs.process_tags("salesops build"),
             )
         text, failed_checks = build_summary(result, home / "warehouse.duckdb")
         print("\n" + text)
@@ -88,20 +110,26 @@ def _build(args: argparse.Namespace) -> int:
             print(f"\nbuild FAILED (run {result.run_id}); nothing new was published")
         return 0 if result.success and not failed_checks else 1
     finally:
-        fcntl.flock(lock, fcntl.LOCK_UN)
-        lock.close()
+        lock.release()
 
 
 def _dev(args: argparse.Namespace) -> int:
-    _use_home(args.home, args.landing)
+    home = _use_home(args.home, args.landing)
+    import dagster as dg
+
+    from orchestration import runs
     from orchestration.transform.project import prepare_manifest
 
     prepare_manifest()
+    with dg.DagsterInstance.get() as instance:
+        for note in runs.fail_dead_runs(instance, home):
+            print(f"salesops dev: {note}", file=sys.stderr)
     dagster = Path(sys.executable).with_name("dagster")
     command = [str(dagster), "dev", "-m", "orchestration.definitions", "-h", "127.0.0.1"]
     command += ["-p", str(args.port)]
-    os.chdir(PROJECT_ROOT)
-    os.execv(command[0], command)
+    # `dagster dev` and everything it starts (webserver, daemon, code server, run workers) in
+    # one process group: SIGINT or SIGTERM stops the group within a few seconds.
+    return runs.supervise(command, cwd=PROJECT_ROOT, grace_seconds=5, name="salesops dev")
 
 
 def _statements(args: argparse.Namespace) -> int:
@@ -113,6 +141,43 @@ def _statements(args: argparse.Namespace) -> int:
         print(f"salesops statements: {error}", file=sys.stderr)
         return 2
     print(f"{count} statement(s) for {args.period} in {folder} (index.html, index.csv)")
+    return 0
+
+
+def _forget(args: argparse.Namespace) -> int:
+    """Drop one loaded landing day of a source from the warehouse: the explicit way to remove
+    history (a day folder that disappears from the landing folder keeps its rows)."""
+    import duckdb
+
+    from orchestration import runs
+    from orchestration.ingest.loader import forget_day
+
+    home = args.home.resolve()
+    database = home / "warehouse.duckdb"
+    if not database.exists():
+        print(f"salesops forget: no warehouse at {database}", file=sys.stderr)
+        return 2
+    lock = runs.HomeLock(home)
+    try:
+        lock.acquire(runs.new_run_id(), "salesops forget")
+    except runs.HomeBusy as busy:
+        print(f"salesops forget: {busy}; try again when it has finished", file=sys.stderr)
+        return 2
+    try:
+        con = duckdb.connect(str(database))
+        try:
+            forgotten = forget_day(con, args.source, args.day)
+        finally:
+            con.close()
+    finally:
+        lock.release()
+    if not forgotten:
+        print(f"salesops forget: {args.source} {args.day} is not a loaded landing day of {home}",
+              file=sys.stderr)
+        return 2
+    print(f"forgot {args.source} {args.day}: its rows are gone from {database}; the next build "
+          "loads the day again if its folder is in the landing folder, and publishes without "
+          "it otherwise")
     return 0
 
 
@@ -171,6 +236,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     stm.add_argument("--home", type=Path, default=Path("var"), help="warehouse home (default ./var)")
     stm.set_defaults(func=_statements)
+
+    fgt = sub.add_parser(
+        "forget", help="drop one loaded landing day of a source from the warehouse"
+    )
+    fgt.add_argument("--source", required=True, choices=list(load_contracts()))
+    fgt.add_argument("--day", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
+    fgt.add_argument("--home", type=Path, default=Path("var"), help="warehouse home (default ./var)")
+    fgt.set_defaults(func=_forget)
 
     con = sub.add_parser("contracts", help="check (or rewrite) the dbt sources against contracts.yml")
     con.add_argument("--write-dbt-sources", action="store_true")

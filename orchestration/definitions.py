@@ -25,4 +25,6 @@ defs = dg.Definitions(
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE)),
     },
     loggers={"console": progress_logger},
+    # Runs materializing a selection from the UI too: one process, one writer of the warehouse.
+    executor=dg.in_process_executor,
 )

@@ -43,6 +43,18 @@ class Warehouse(dg.ConfigurableResource):
     def published_dir(self) -> Path:
         return Path(self.home) / "published"
 
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Before a run's first step: hold the home's lock for the run (one writer per home),
+        record the run's process and fail runs whose process died (orchestration/runs.py)."""
+        from orchestration.runs import claim_home
+
+        claim_home(Path(self.home), context)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        from orchestration.runs import release_home
+
+        release_home(context)
+
     @contextmanager
     def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A short-lived connection; closed on exit so no lock outlives the step."""
@@ -55,13 +67,22 @@ class Warehouse(dg.ConfigurableResource):
             con.close()
 
     def as_of_date(self) -> date | None:
-        """The as-of day of this build: configured, else the latest day in the landing folder
-        (over every source; ingestion loads every day present)."""
+        """The as-of day of this build: configured, else the latest landing day, over every
+        source, in the landing folder or already loaded (a loaded day whose folder was cleaned
+        up keeps its rows, so the build does not move back in time without it)."""
         if self.as_of:
             return date.fromisoformat(self.as_of)
         from orchestration.ingest.loader import latest_landing_day
 
-        return latest_landing_day(Path(self.landing))
+        days = [latest_landing_day(Path(self.landing))]
+        if self.database_path.exists():
+            with self.connect(read_only=True) as con:
+                if con.execute(
+                    "select count(*) from information_schema.tables "
+                    "where table_schema = 'raw' and table_name = '_loaded_days'"
+                ).fetchall()[0][0]:
+                    days += [con.execute("select max(batch_date) from raw._loaded_days").fetchall()[0][0]]
+        return max((d for d in days if d is not None), default=None)
 
 
 def warehouse_from_env() -> Warehouse:
