@@ -6,13 +6,14 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import sys
 from datetime import date
 from pathlib import Path
 
 from orchestration.ingest.contracts import load_contracts
 from orchestration.resources import PROJECT_ROOT
-from orchestration.summary import build_summary
+from orchestration.summary import build_summary, innermost
 
 
 def _use_home(home: Path, landing: Path | None, as_of: date | None = None) -> Path:
@@ -44,13 +45,129 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
+class BuildFailed(Exception):
+    """A build that cannot start or did not finish; the message says what and what to do."""
+
+    def __init__(self, message: str, code: int = 1):
+        super().__init__(message)
+        self.code = code
+
+
+def _interrupt(_signum, _frame):
+    raise KeyboardInterrupt
+
+
 def _build(args: argparse.Namespace) -> int:
+    """`salesops build`: ends with one line, "published ..." or "build FAILED: <cause>"."""
+    # SIGTERM stops a build like Ctrl-C (Dagster maps it the same way while the run executes):
+    # the run stops at its next safe point, dbt with it, and nothing is published.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        return _run_build(args)
+    except BuildFailed as failure:
+        print(f"build FAILED: {failure}", file=sys.stderr)
+        return failure.code
+    except KeyboardInterrupt:
+        print("build FAILED: interrupted (Ctrl-C or SIGTERM); nothing new was published, and "
+              "the next build starts clean", file=sys.stderr)
+        return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _writable_home(home: Path) -> None:
+    """Fail with what to do when the home cannot be written."""
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        probe = home / f".write-test-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as error:
+        raise BuildFailed(
+            f"cannot write the home {home} ({error.strerror or error}): make it writable, or "
+            "build into another home with --home DIR", code=2
+        ) from error
+
+
+def _check_as_of(landing: Path, as_of: date | None, latest: date | None) -> None:
+    """Fail with a sentence when the as-of day lies outside the landing days."""
+    from orchestration.ingest.loader import landing_days
+
+    first = min((d for s in load_contracts() for d in landing_days(landing, s)[0]), default=None)
+    if first is None or latest is None:
+        raise BuildFailed(
+            f"no landing day in {landing}: expected folders like "
+            f"{landing}/crm/YYYY-MM-DD/<table>.csv (CONTRACTS.md)", code=2
+        )
+    if as_of is not None and not first <= as_of <= latest:
+        when = "before the first" if as_of < first else "after the latest"
+        raise BuildFailed(
+            f"--as-of {as_of} is {when} landing day ({first} to {latest} in {landing}): "
+            f"choose a day from {first} to {latest}", code=2
+        )
+
+
+def _check_database(database: Path) -> None:
+    """Fail with what to do when the working database cannot be opened."""
+    import duckdb
+
+    if not database.exists():
+        return
+    try:
+        duckdb.connect(str(database), read_only=True).close()
+    except duckdb.Error as error:
+        reason = str(error).strip().splitlines()[0]
+        if "lock" in reason.lower():
+            raise BuildFailed(
+                f"the working database {database} is open in another process ({reason}): "
+                "close it (BI tools read HOME/published, never the working database) and "
+                "build again", code=2
+            ) from error
+        raise BuildFailed(
+            f"the working database {database} cannot be opened ({reason}). If it is corrupt, "
+            f"move it aside (mv {database} {database}.broken) and build again: the next build "
+            "loads the landing folder into a new one (days no longer in the landing folder "
+            "stay only in the old file), and the publication BI reads stays as it is", code=2
+        ) from error
+
+
+def _outcome(result) -> str | None:
+    """The cause of a failed run in one line, or None when it succeeded: the blocking checks
+    that failed (their first finding), else the first failed step. Raises KeyboardInterrupt
+    when the run was interrupted."""
+    failures = [
+        e for e in result.all_events
+        if e.event_type_value == "STEP_FAILURE" and e.step_failure_data.error
+    ]
+    causes = [innermost(e.step_failure_data.error) for e in failures]
+    if any(c.cls_name == "DagsterExecutionInterruptedError" for c in causes):
+        raise KeyboardInterrupt
+    blocking = [
+        e for e in result.get_asset_check_evaluations()
+        if not e.passed and e.severity.value == "ERROR"
+    ]
+    if blocking:
+        first = blocking[0]
+        finding = (first.description or "").strip().splitlines()[:1]
+        more = f" (and {len(blocking) - 1} more failed check(s))" if len(blocking) > 1 else ""
+        return (f"check {first.asset_key.to_user_string()} {first.check_name} failed"
+                + (f": {finding[0][:300]}" if finding else "") + more)
+    if failures:
+        cause = causes[0].message.strip().splitlines()[0]
+        more = f" (and {len(failures) - 1} more failed step(s))" if len(failures) > 1 else ""
+        return f"step {failures[0].step_key} failed: {cause[:300]}{more}"
+    return None if result.success else "the run did not succeed (see the summary above)"
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    home = args.home.resolve()
+    _writable_home(home)
     home = _use_home(args.home, args.landing, args.as_of)
     landing = Path(os.environ["SALESOPS_LANDING"])
     if not landing.is_dir():
-        print(f"salesops build: landing folder {landing} does not exist", file=sys.stderr)
-        return 2
+        raise BuildFailed(f"landing folder {landing} does not exist", code=2)
     from orchestration import runs
+    from orchestration.resources import Warehouse
 
     # One writer per home: the lock every run holds (orchestration/runs.py); refused, not
     # waited for, when another run holds it.
@@ -59,9 +176,17 @@ def _build(args: argparse.Namespace) -> int:
     try:
         lock.acquire(run_id, "salesops build")
     except runs.HomeBusy as busy:
-        print(f"salesops build: {busy}; try again when it has finished", file=sys.stderr)
-        return 2
+        raise BuildFailed(f"{busy}; try again when it has finished", code=2) from busy
     try:
+        _check_database(home / "warehouse.duckdb")
+        warehouse_config = {
+            "home": str(home),
+            "landing": str(landing),
+            "as_of": args.as_of.isoformat() if args.as_of else "",
+        }
+        latest = Warehouse(home=str(home), landing=str(landing)).as_of_date()
+        _check_as_of(landing, args.as_of, latest)
+
         import dagster as dg
 
         from orchestration.transform.project import prepare_manifest
@@ -71,11 +196,6 @@ def _build(args: argparse.Namespace) -> int:
         from orchestration.definitions import defs
 
         job = defs.resolve_job_def("build")
-        warehouse_config = {
-            "home": str(home),
-            "landing": str(landing),
-            "as_of": args.as_of.isoformat() if args.as_of else "",
-        }
         with dg.DagsterInstance.get() as instance:
             # A run left in progress by a process that died is failed before this one starts.
             for note in runs.fail_dead_runs(instance, home):
@@ -83,13 +203,10 @@ def _build(args: argparse.Namespace) -> int:
             # A run launched from the UI takes the lock in its first moments; do not start
             # under one that is starting.
             for other in runs.runs_in_progress(instance):
-                print(
-                    f"salesops build: {home} is being written by run {other.run_id} "
-                    f"({runs.origin_of(other)}, {other.status.value}); try again when it has "
-                    "finished",
-                    file=sys.stderr,
+                raise BuildFailed(
+                    f"{home} is being written by run {other.run_id} ({runs.origin_of(other)}, "
+                    f"{other.status.value}); try again when it has finished", code=2
                 )
-                return 2
             result = job.execute_in_process(
                 instance=instance,
                 run_config={
@@ -100,15 +217,22 @@ def _build(args: argparse.Namespace) -> int:
                 run_id=run_id,
                 tags=runs.process_tags("salesops build"),
             )
-        text, failed_checks = build_summary(result, home / "warehouse.duckdb")
+        text, _ = build_summary(result, home / "warehouse.duckdb")
         print("\n" + text)
+        published = any(
+            e.asset_key.to_user_string() == "published/marts"
+            for e in result.get_asset_materialization_events()
+        )
+        cause = _outcome(result)
         publication = home / "published" / "publication.json"
-        if result.success and publication.exists():
+        if published:
             info = json.loads(publication.read_text())
             print(f"\npublished as of {info['as_of']} to {publication.parent} (run {result.run_id})")
-        else:
-            print(f"\nbuild FAILED (run {result.run_id}); nothing new was published")
-        return 0 if result.success and not failed_checks else 1
+        if cause is None:
+            return 0
+        tail = "" if published else "; nothing new was published"
+        print(f"\nbuild FAILED: {cause}{tail} (run {result.run_id})")
+        return 1
     finally:
         lock.release()
 
@@ -202,6 +326,9 @@ def _contracts(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="salesops", description=__doc__)
+    parser.add_argument(
+        "--verbose", action="store_true", help="show the full traceback of an unexpected error"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     gen = sub.add_parser("generate", help="write a simulated company's landing files")
@@ -249,8 +376,19 @@ def main(argv: list[str] | None = None) -> int:
     con.add_argument("--write-dbt-sources", action="store_true")
     con.set_defaults(func=_contracts)
 
+    for command in sub.choices.values():  # `salesops build --verbose` too
+        command.add_argument("--verbose", action="store_true", default=argparse.SUPPRESS,
+                             help="show the full traceback of an unexpected error")
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except Exception as error:  # an error no command foresaw: one line, unless --verbose
+        if args.verbose:
+            raise
+        word = "build" if args.command == "build" else f"salesops {args.command}"
+        print(f"{word} FAILED: {type(error).__name__}: {error} (run with --verbose for the "
+              "traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

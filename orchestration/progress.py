@@ -8,6 +8,8 @@ import sys
 
 import dagster as dg
 
+from orchestration.summary import innermost
+
 _EVENT_LINES = {
     "STEP_START": "start  {step}",
     "STEP_SUCCESS": "done   {step}",
@@ -28,9 +30,7 @@ class _ProgressHandler(logging.Handler):
         elif event.event_type_value in _EVENT_LINES:
             error = ""
             if event.event_type_value == "STEP_FAILURE" and event.step_failure_data.error:
-                cause = event.step_failure_data.error
-                while cause.cause is not None:  # Dagster wraps the error that says what happened
-                    cause = cause.cause
+                cause = innermost(event.step_failure_data.error)
                 error = cause.message.strip().splitlines()[0][:300]
             line = _EVENT_LINES[event.event_type_value].format(step=event.step_key, error=error)
         elif event.event_type_value == "ASSET_CHECK_EVALUATION":

@@ -20,11 +20,15 @@ def _table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _root_cause(error) -> str:
+def innermost(error):
     """The innermost error of a step failure: Dagster wraps the one that says what happened."""
     while error.cause is not None:
         error = error.cause
-    lines = error.message.strip().splitlines()
+    return error
+
+
+def _root_cause(error) -> str:
+    lines = innermost(error).message.strip().splitlines()
     return "\n    ".join(lines[:40])
 
 

@@ -119,20 +119,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _process_group(pgid: int) -> list[int]:
-    members = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat[stat.rindex(")") + 2 :].split()[2]) == pgid:
-                members.append(int(entry.name))
-    return members
-
-
-def _children(pid: int) -> list[int]:
+def _processes_where(field: int, value: int) -> list[int]:
+    """Pids whose /proc/<pid>/stat field (counted after the command name: 1 = parent pid,
+    2 = process group) equals `value`."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -140,9 +129,17 @@ def _children(pid: int) -> list[int]:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            if int(stat[stat.rindex(")") + 2 :].split()[1]) == pid:
+            if int(stat[stat.rindex(")") + 2 :].split()[field]) == value:
                 found.append(int(entry.name))
     return found
+
+
+def _process_group(pgid: int) -> list[int]:
+    return _processes_where(2, pgid)
+
+
+def _children(pid: int) -> list[int]:
+    return _processes_where(1, pid)
 
 
 class Dev:
@@ -302,7 +299,7 @@ def test_a_second_writer_is_refused_with_the_run_that_holds_the_home(landing, tm
         )
         assert second.returncode == 2
         assert re.fullmatch(
-            re.escape(f"salesops build: {home} is being written by run {first.run_id} "
+            re.escape(f"build FAILED: {home} is being written by run {first.run_id} "
                       f"(salesops build, pid {first.proc.pid}, since ")
             + r"[0-9T:+-]+\); try again when it has finished",
             second.stderr.strip(),

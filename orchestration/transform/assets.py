@@ -123,7 +123,11 @@ def stdout_to(events: Iterator, stream) -> Iterator:
 def _report_failures(context, invocation, warehouse: Warehouse, held: list) -> Iterator:
     """Yield the held failed checks with their failing rows, and fail the step, naming every
     failed node of the run, when dbt failed (an error-severity test, a model that errored)."""
-    failed = failed_nodes(invocation.get_artifact("run_results.json"))
+    try:
+        failed = failed_nodes(invocation.get_artifact("run_results.json"))
+    except FileNotFoundError:  # dbt stopped before running anything (a parse error)
+        error = invocation.get_error()
+        raise dg.Failure(description=f"dbt build did not run: {error}") from error
     manifest = invocation.manifest
     with warehouse.connect(read_only=True) as con:
         described = {
