@@ -81,15 +81,17 @@ def assert_blocked(case: Path, before: dict, capsys, *needles: str) -> str:
 
 def test_same_key_and_modstamp_with_different_content_blocks(case, capsys):
     before = snapshot(case / "home")
-    # o1 again on 2025-03-02 with the same SystemModstamp as on 2025-03-01 but another amount.
-    add_day(case / "landing", "crm", "2025-03-02", "opportunity", opportunity_rows(
+    # o1 again on a new day, 2025-03-03, with the same SystemModstamp as on 2025-03-01 but
+    # another amount. (A new day: writing 2025-03-02's opportunity file would re-deliver that
+    # day with fewer rows, which the shrunk-redelivery gate holds before dbt runs.)
+    add_day(case / "landing", "crm", "2025-03-03", "opportunity", opportunity_rows(
         "o1,a1,u_ae1,Acme expansion,New Business,Web,Closed Won,9999.00,USD,100,Closed,true,true,"
         "2025-02-20,2025-01-10T15:30:00Z,2025-02-20T10:00:00Z,false",
     ))
     text = assert_blocked(case, before, capsys, "raw/crm", "source_no_conflicting_versions_crm_opportunity")
     # The sample failing row names the key and both files.
     assert '"id": "o1"' in text
-    assert "crm/2025-03-01/opportunity.csv" in text and "crm/2025-03-02/opportunity.csv" in text
+    assert "crm/2025-03-01/opportunity.csv" in text and "crm/2025-03-03/opportunity.csv" in text
 
 
 def test_orphan_keys_and_empty_amounts_warn_with_each_row_and_publish(case, capsys):
@@ -152,7 +154,7 @@ def test_splits_not_adding_to_100_block(case, capsys):
 
 def test_negative_amount_blocks(case, capsys):
     before = snapshot(case / "home")
-    add_day(case / "landing", "crm", "2025-03-02", "opportunity", opportunity_rows(
+    add_day(case / "landing", "crm", "2025-03-03", "opportunity", opportunity_rows(
         "o4,a1,u_ae1,Credit note,New Business,Web,Prospecting,-50.00,USD,10,Pipeline,false,false,"
         "2025-05-01,2025-03-02T09:00:00Z,2025-03-02T09:00:00Z,false",
     ))
@@ -161,7 +163,7 @@ def test_negative_amount_blocks(case, capsys):
 
 def test_unknown_currency_without_fx_rate_blocks(case, capsys):
     before = snapshot(case / "home")
-    add_day(case / "landing", "crm", "2025-03-02", "opportunity", opportunity_rows(
+    add_day(case / "landing", "crm", "2025-03-03", "opportunity", opportunity_rows(
         "o4,a1,u_ae1,Yen deal,New Business,Web,Prospecting,1000.00,JPY,10,Pipeline,false,false,"
         "2025-05-01,2025-03-02T09:00:00Z,2025-03-02T09:00:00Z,false",
     ))
@@ -170,7 +172,7 @@ def test_unknown_currency_without_fx_rate_blocks(case, capsys):
 
 def test_stage_not_in_stage_map_blocks(case, capsys):
     before = snapshot(case / "home")
-    add_day(case / "landing", "crm", "2025-03-02", "opportunity", opportunity_rows(
+    add_day(case / "landing", "crm", "2025-03-03", "opportunity", opportunity_rows(
         "o4,a1,u_ae1,Odd stage,New Business,Web,Discovery Call,10.00,USD,10,Pipeline,false,false,"
         "2025-05-01,2025-03-02T09:00:00Z,2025-03-02T09:00:00Z,false",
     ))
@@ -194,7 +196,7 @@ def test_termination_before_hire_blocks(case, capsys):
 
 
 def test_close_date_before_created_date_is_reported_and_does_not_block(case, capsys):
-    add_day(case / "landing", "crm", "2025-03-02", "opportunity", opportunity_rows(
+    add_day(case / "landing", "crm", "2025-03-03", "opportunity", opportunity_rows(
         "o4,a1,u_ae1,Backdated,New Business,Web,Prospecting,10.00,USD,10,Pipeline,false,false,"
         "2025-02-01,2025-03-02T09:00:00Z,2025-03-02T09:00:00Z,false",
     ))
@@ -408,29 +410,43 @@ def _salesops(case: Path) -> subprocess.Popen:
     )
 
 
+def _dbt_log_shows(home: Path, text: str, timeout: float = 180) -> None:
+    """Wait until the running build's dbt log (HOME/logs/dbt-<run>.log) shows `text`: dbt's
+    own progress, so the kill lands inside the phase it names on a fast or a slow machine."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        logs = sorted((home / "logs").glob("dbt-*.log"), key=lambda p: p.stat().st_mtime)
+        if logs and text in logs[-1].read_text():
+            return
+        time.sleep(0.05)
+    pytest.fail(f"dbt never logged {text!r}")
+
+
 @pytest.mark.parametrize(
-    ("moment", "trigger", "delay"),
+    ("moment", "trigger", "dbt_line"),
     [
-        ("ingest", "start  raw__crm", 0.0),
-        ("dbt", "START sql table model marts.", 0.5),
-        ("publish", "start  published__marts", 0.3),
+        ("ingest", "start  raw__crm", None),
+        # dbt is writing the marts: the first mart model has started.
+        ("dbt", "start  dbt_models", "START sql table model marts."),
+        ("publish", "start  published__marts", None),
     ],
 )
 def test_sigkill_at_any_moment_leaves_publication_intact_and_next_build_succeeds(
-    case, moment, trigger, delay
+    case, moment, trigger, dbt_line
 ):
     add_day(case / "landing", "crm", "2025-03-02", "task",
             "id,owner_id,type,activity_date,created_date\nt9,u_ae1,Call,2025-03-02,2025-03-02\n")
     before = snapshot(case / "home")
     process = _salesops(case)
     seen = []
-    for line in process.stdout:
+    for line in process.stdout:  # the build's own progress lines
         seen.append(line)
-        if trigger in line:
+        if line.startswith(trigger):
             break
     else:
         pytest.fail(f"the build ended before {moment}: {''.join(seen[-20:])}")
-    time.sleep(delay)
+    if dbt_line:
+        _dbt_log_shows(case / "home", dbt_line)
     os.killpg(process.pid, signal.SIGKILL)  # the build and its dbt child, as kill -9 would
     process.wait()
     assert process.returncode == -signal.SIGKILL

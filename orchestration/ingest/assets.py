@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from orchestration.ingest.contracts import freshness, load_contracts
-from orchestration.ingest.loader import ingest_source, landing_days, ledger_problems
+from orchestration.ingest.loader import ingest_source, ledger_problems
 from orchestration.quality.checks import contract_result, freshness_result, skipped_result
 from orchestration.resources import Warehouse
 
@@ -65,6 +65,13 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
                 "order by batch_date, source_file, line limit 20",
                 [source],
             ).fetchall()
+            # The latest day loaded on or before the as-of day (a kept day whose folder was
+            # cleaned up counts: its rows are still the warehouse's).
+            latest = con.execute(
+                "select max(batch_date) from raw._loaded_days where source = ? "
+                "and (? is null or batch_date <= ?)",
+                [source, as_of, as_of],
+            ).fetchall()[0][0]
             totals = con.execute(
                 "select coalesce(sum(rows_in), 0), coalesce(sum(rows_loaded), 0), "
                 "coalesce(sum(rows_rejected), 0) from raw._load_ledger where source = ?",
@@ -80,10 +87,6 @@ def _ingest_asset(source: str) -> dg.AssetsDefinition:
             f"{source}: {len(report.days_loaded)} day(s) loaded, "
             f"{len(report.days_unchanged)} unchanged, {len(report.days_missing)} missing (kept); "
             f"{report.rows_loaded} rows loaded, {report.rows_rejected} rejected"
-        )
-        latest = max(
-            (d for d in landing_days(landing, source)[0] if as_of is None or d <= as_of),
-            default=None,
         )
         fresh = freshness_result(source, latest, as_of)
         if not fresh.passed:

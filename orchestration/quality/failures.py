@@ -15,8 +15,6 @@ from typing import Any
 import duckdb
 
 SAMPLE_ROWS = 5
-# A stored failure wider than this is shown by its identity columns only.
-MAX_COLUMNS = 8
 IDENTITY_COLUMNS = ("source_file", "source_line", "_source_file", "_line")
 
 
@@ -39,20 +37,19 @@ def _grain(node: dict[str, Any], manifest: dict[str, Any]) -> list[str]:
 def failing_rows(
     con: duckdb.DuckDBPyConnection, node: dict[str, Any], manifest: dict[str, Any]
 ) -> list[str]:
-    """Up to SAMPLE_ROWS failing rows of a dbt test, each as one line of JSON: every column
-    of a narrow result, else the row's key, the tested column and its source file and line."""
+    """Up to SAMPLE_ROWS failing rows of a dbt test, each as one line of JSON that starts
+    with the row's identity (its key, the tested column, the landing file and line), then the
+    rest of the row."""
     schema = node["config"].get("schema") or "audit"
     try:
         cursor = con.execute(f'select * from {schema}."{node["alias"]}" limit {SAMPLE_ROWS}')
     except duckdb.Error:  # the test did not get to store its failures
         return []
     names = [d[0] for d in cursor.description]
+    first = [*_grain(node, manifest), node.get("column_name"), *IDENTITY_COLUMNS]
+    order = [n for n in first if n in names] + [n for n in names if n not in first]
     rows = [dict(zip(names, r)) for r in cursor.fetchall()]
-    if len(names) > MAX_COLUMNS:
-        wanted = [*_grain(node, manifest), node.get("column_name"), *IDENTITY_COLUMNS]
-        keep = [n for n in names if n in wanted]
-        rows = [{n: row[n] for n in keep} for row in rows]
-    return [json.dumps(row, default=str) for row in rows]
+    return [json.dumps({n: row[n] for n in order}, default=str) for row in rows]
 
 
 def failed_nodes(run_results: dict[str, Any]) -> list[dict[str, Any]]:
