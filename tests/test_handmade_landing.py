@@ -75,6 +75,11 @@ def test_build_as_of_an_earlier_day_gives_that_days_marts(handmade_baseline, tmp
         ("o2", "Closed Lost", False, Decimal("525.00"), None),
         ("o3", "Proposal/Price Quote", False, Decimal("2000.00"), None),
     ]
+    # The shared baseline still publishes the latest day (o2 deleted, o3 won).
+    assert published(
+        handmade_baseline / "home",
+        "select opportunity_id, stage_name from marts.fct_opportunities order by opportunity_id",
+    ) == [("o1", "Closed Won"), ("o3", "Closed Won")]
 
 
 def test_published_bi_database_holds_no_restricted_column(home):

@@ -40,19 +40,27 @@ def _warehouse(home: Path, sql: str, params: list | None = None) -> list[tuple]:
 def test_foreign_amounts_are_converted_at_their_own_currencys_rate(generated_home):
     """Every non-USD opportunity in staging is converted at its own currency's rate in force
     on the close date, recomputed here with the rate lookup qualified (a past bug bound the
-    lookup to any currency's rate)."""
-    wrong = _warehouse(
+    lookup to any currency's rate). The generated company sells in EUR and GBP too, so the
+    non-USD set must not be empty, and every one of its rows must find a rate and have an
+    amount: a NULL would otherwise drop out of the comparison and pass unseen."""
+    foreign, without_rate, wrong = _warehouse(
         generated_home,
         """
-        select count(*)
-        from staging.stg_crm__opportunities as o
-        where o.currency <> 'USD'
-          and abs(o.amount - o.amount_local * (
+        select count(*),
+               count(*) filter (where rate is null or amount is null),
+               count(*) filter (where abs(amount - amount_local * rate) > 0.005)
+        from (
+            select o.amount, o.amount_local, (
                 select fx.rate_to_reporting from staging.stg_comp__fx_rates as fx
                 where fx.currency = o.currency and fx.rate_date <= o.close_date
-                order by fx.rate_date desc limit 1)) > 0.005
+                order by fx.rate_date desc limit 1) as rate
+            from staging.stg_crm__opportunities as o
+            where o.currency <> 'USD'
+        )
         """,
-    )[0][0]
+    )[0]
+    assert foreign > 0, "no non-USD opportunity: the conversion is not exercised"
+    assert without_rate == 0, f"{without_rate} non-USD opportunities without a rate or an amount"
     assert wrong == 0
 
 

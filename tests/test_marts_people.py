@@ -305,7 +305,11 @@ def test_roll_ups_are_sums_of_their_reps(generated_home):
             acc[3] += 1
             acc[4] += int(ramped > 0)
             acc[5] += int(bool(at_quota))
+    # Not vacuous: there are rep rows, and every team and company group of them has exactly
+    # one roll-up row (and no roll-up row lacks its reps).
+    assert reps and {k[0] for k in sums} == {"team", "company"}
     assert len(roll_ups) == len(sums)
+    assert {(r[0], r[1], r[2], r[3]) for r in roll_ups} == set(sums)
     for level, key, ptype, start, full, ramped, booked, count, with_quota, at_quota, share in roll_ups:
         acc = sums[(level, key, ptype, start)]
         # each rep row and the roll-up are rounded once: half a cent per rep row, plus one
