@@ -17,7 +17,7 @@ from orchestration.publish.publisher import (
     current_publication,
     marts_from_manifest,
 )
-from orchestration.quality.suites import failure_report, run_suite
+from orchestration.quality.suites import failure_report, run_suites
 from orchestration.resources import Warehouse
 from orchestration.transform.project import dbt_manifest
 
@@ -120,8 +120,14 @@ def gx_mart_suites(context: dg.AssetCheckExecutionContext, warehouse: Warehouse)
         context.log.warning(f"{error}: treated as absent, so no volume check this build")
         previous = {}
     previous_rows = {name: m.get("rows") for name, m in previous.get("marts", {}).items()}
-    for name, node in sorted(_MART_NODES.items()):
-        result = run_suite(warehouse.database_path, node, previous_rows.get(name))
+    # One GX data source for every mart; it releases the working database before any result
+    # is yielded, so the step holds no DuckDB connection after this line.
+    results = run_suites(
+        warehouse.database_path,
+        [(node, previous_rows.get(name)) for name, node in sorted(_MART_NODES.items())],
+    )
+    for result in results:
+        name = result.mart
         report = failure_report(result)
         if report:
             context.log.warning(report)
