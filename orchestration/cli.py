@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from orchestration.ingest.contracts import load_contracts
-from orchestration.resources import PROJECT_ROOT
+from orchestration import PROJECT_ROOT
 from orchestration.summary import build_summary, innermost
 
 

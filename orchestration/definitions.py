@@ -1,7 +1,6 @@
 """The one Definitions object of the salesops code location."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
 from orchestration.ingest.assets import ingest_assets
 from orchestration.progress import progress_logger
@@ -12,7 +11,7 @@ from orchestration.schedules import build_job, daily_build
 from orchestration.sensors import new_landing_day
 from orchestration.statements import commission_statements
 from orchestration.transform.assets import dbt_models
-from orchestration.transform.project import DBT_EXECUTABLE, dbt_project
+from orchestration.transform.project import DBT_EXECUTABLE, DbtCli, dbt_project
 
 defs = dg.Definitions(
     assets=[*ingest_assets, dbt_models, published_marts, commission_statements],
@@ -22,7 +21,7 @@ defs = dg.Definitions(
     sensors=[new_landing_day],
     resources={
         "warehouse": warehouse_from_env(),
-        "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE)),
+        "dbt": DbtCli(project_dir=dbt_project, dbt_executable=str(DBT_EXECUTABLE)),
     },
     loggers={"console": progress_logger},
     # Runs materializing a selection from the UI too: one process, one writer of the warehouse.

@@ -17,7 +17,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from orchestration import PROJECT_ROOT
 
 
 def default_home() -> str:

@@ -54,7 +54,8 @@ def _freshness_line(evaluation) -> str:
 
 
 def _row_counts(database: Path) -> tuple[dict[str, int], dict[str, int]]:
-    """Rows per asset and rejected rows per source, from the working database."""
+    """Rows per table asset and rejected rows per source, from the working database. Views
+    (staging) get none: counting them would run them again."""
     import duckdb
 
     rows: dict[str, int] = {}
@@ -64,8 +65,8 @@ def _row_counts(database: Path) -> tuple[dict[str, int], dict[str, int]]:
     con = duckdb.connect(str(database), read_only=True)
     try:
         for schema, name in con.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_schema in ('raw', 'staging', 'intermediate', 'seeds', 'marts') "
+            "select schema_name, table_name from duckdb_tables() "
+            "where schema_name in ('raw', 'intermediate', 'seeds', 'marts') "
             "and table_name not like '\\_%' escape '\\'"
         ).fetchall():
             key = f"raw/{name.split('__')[0]}" if schema == "raw" else f"{schema}/{name}"

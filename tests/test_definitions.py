@@ -1,13 +1,14 @@
 """The Dagster code location loads and its graph runs landing -> raw -> staging -> marts ->
 published, with dbt tests as asset checks."""
 
-import json
+from datetime import date
 
 import dagster as dg
+import duckdb
 
 from orchestration.cli import main
 from orchestration.definitions import defs
-from orchestration.transform.assets import dbt_build_args
+from orchestration.transform.assets import dbt_build_args, record_as_of
 
 
 def _graph():
@@ -16,9 +17,14 @@ def _graph():
 
 def test_definitions_load_with_job_schedule_and_sensor():
     dg.Definitions.validate_loadable(defs)
-    assert defs.resolve_job_def("build") is not None
+    job = defs.resolve_job_def("build")  # raises when there is no such job
+    # The build job materializes the whole graph (landing -> published), and it is what the
+    # schedule and the sensor start.
+    assert set(job.asset_layer.selected_asset_keys) == set(_graph().get_all_asset_keys())
     assert [s.name for s in defs.schedules] == ["daily_build"]
     assert [s.name for s in defs.sensors] == ["new_landing_day"]
+    assert defs.resolve_schedule_def("daily_build").job_name == "build"
+    assert defs.resolve_sensor_def("new_landing_day").job_name == "build"
 
 
 def test_asset_graph_runs_ingest_to_staging_to_marts_to_publish():
@@ -44,12 +50,17 @@ def test_dbt_tests_are_asset_checks_on_their_models():
     assert any(a == "raw/crm" and n.startswith("source_no_conflicting_versions") for a, n in checks)
 
 
-def test_dbt_build_args_pass_the_as_of_day_as_a_var():
-    from datetime import date
-
-    assert dbt_build_args(None) == ["build", "--exclude-resource-type", "unit_test"]
-    args = dbt_build_args(date(2025, 3, 1))
-    assert args[-2] == "--vars" and json.loads(args[-1]) == {"as_of": "2025-03-01"}
+def test_the_as_of_day_is_recorded_in_the_warehouse_not_passed_as_a_var():
+    # A var that changes every day would make dbt parse the whole project on every build.
+    assert "--vars" not in dbt_build_args()
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    con.execute("create table raw._loaded_days as select * from (values (date '2025-03-01'), (date '2025-03-04')) t(batch_date)")
+    record_as_of(con, date(2025, 3, 2))
+    assert con.execute("select * from raw._build_as_of").fetchall() == [(date(2025, 3, 2),)]
+    # No day configured or landed: the latest day loaded.
+    record_as_of(con, None)
+    assert con.execute("select * from raw._build_as_of").fetchall() == [(date(2025, 3, 4),)]
 
 
 def test_dbt_sources_match_the_contracts():

@@ -27,12 +27,18 @@
 {% endtest %}
 
 {#
-  dbt's built-in relationships, unique and accepted_values tests, with the same pass/fail rule,
-  but returning the whole failing rows rather than only the failing value: the stored failures
-  (schema audit) then name each record by its key and, for staging models, the landing file and
-  line it came from (source_file, source_line), so a failed build says which records to fix.
-  (not_null already returns whole rows when failures are stored.)
+  dbt's built-in relationships, unique, accepted_values and not_null tests, with the same
+  pass/fail rule, but returning the whole failing rows rather than only the failing value: the
+  failing rows (schema audit, orchestration/quality/failures.py) then name each record by its
+  key and, for staging models, the landing file and line it came from (source_file,
+  source_line), so a failed build says which records to fix.
 #}
+{% macro default__test_not_null(model, column_name) %}
+    select *
+    from {{ model }}
+    where {{ column_name }} is null
+{% endmacro %}
+
 {% macro default__test_relationships(model, column_name, to, field) %}
     select child.*
     from {{ model }} as child

@@ -1,10 +1,13 @@
 """What a failed dbt test or model says to the person reading the build: the failing rows with
-their identity (key, source file, line), read from the views dbt stored them in.
+their identity (key, source file, line), kept queryable in schema `audit`.
 
-dbt stores the failing rows of every data test as a view in schema `audit`
-(`store_failures_as: view`), and the project's generic tests return whole rows (macros/
-generic_tests.sql), so a sample names the record, not only the bad value. These are read
-after dbt has exited: DuckDB lets one process hold the working database.
+Once dbt has exited (DuckDB lets one process hold the working database), every data test that
+failed or warned gets a view in schema `audit` made from its compiled SQL (run_results.json),
+named like the test, and views of tests that no longer fail are dropped: `audit` holds what
+failed in the latest build, queryable until the next one. The project's generic tests return
+whole rows (macros/generic_tests.sql), so a sample names the record, not only the bad value.
+(dbt's own `store_failures` would store every test's failures, five statements per test on
+every build, for the few that fail.)
 """
 
 from __future__ import annotations
@@ -43,13 +46,33 @@ def failing_rows(
     schema = node["config"].get("schema") or "audit"
     try:
         cursor = con.execute(f'select * from {schema}."{node["alias"]}" limit {SAMPLE_ROWS}')
-    except duckdb.Error:  # the test did not get to store its failures
+    except duckdb.Error:  # no failing rows were stored for the test
         return []
     names = [d[0] for d in cursor.description]
     first = [*_grain(node, manifest), node.get("column_name"), *IDENTITY_COLUMNS]
     order = [n for n in first if n in names] + [n for n in names if n not in first]
     rows = [dict(zip(names, r)) for r in cursor.fetchall()]
     return [json.dumps({n: row[n] for n in order}, default=str) for row in rows]
+
+
+def store_failing_rows(
+    con: duckdb.DuckDBPyConnection, failed: list[dict[str, Any]], manifest: dict[str, Any]
+) -> None:
+    """Make schema audit hold one view per failed or warned data test of this run, over its
+    compiled SQL, and nothing else."""
+    con.execute("create schema if not exists audit")
+    for (name,) in con.execute(
+        "select view_name from duckdb_views() where schema_name = 'audit' and not internal"
+    ).fetchall():
+        con.execute(f'drop view audit."{name}"')
+    for result in failed:
+        node = manifest["nodes"].get(result["unique_id"], {})
+        if node.get("resource_type") == "test" and result.get("compiled_code"):
+            schema = node["config"].get("schema") or "audit"
+            con.execute(f"create schema if not exists {schema}")
+            con.execute(
+                f'create or replace view {schema}."{node["alias"]}" as {result["compiled_code"]}'
+            )
 
 
 def failed_nodes(run_results: dict[str, Any]) -> list[dict[str, Any]]:

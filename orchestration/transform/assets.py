@@ -7,7 +7,6 @@ graph runs landing files -> raw -> staging -> marts -> published.
 
 
 import contextlib
-import json
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
@@ -22,7 +21,12 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from orchestration.quality.failures import describe, failed_nodes, failing_rows
+from orchestration.quality.failures import (
+    describe,
+    failed_nodes,
+    failing_rows,
+    store_failing_rows,
+)
 from orchestration.resources import Warehouse
 from orchestration.transform.project import dbt_project
 
@@ -47,14 +51,30 @@ translator = SalesOpsTranslator(
 )
 
 
-def dbt_build_args(as_of: date | None) -> list[str]:
-    """The dbt command for one build: every model, seed and data test, as of the given
-    landing day. Unit tests prove the SQL, not the data, so the daily build leaves them to
-    the test suite (tests/test_dbt_unit_tests.py)."""
-    args = ["build", "--exclude-resource-type", "unit_test"]
-    if as_of is not None:
-        args += ["--vars", json.dumps({"as_of": as_of.isoformat()})]
-    return args
+def dbt_build_args() -> list[str]:
+    """The dbt command for one build: every model, seed and data test. Unit tests prove the
+    SQL, not the data, so the daily build leaves them to the test suite
+    (tests/test_dbt_unit_tests.py). The as-of day is not a var (a new var value makes dbt parse
+    the whole project again): see record_as_of."""
+    return ["build", "--exclude-resource-type", "unit_test"]
+
+
+def record_as_of(con, as_of: date | None) -> None:
+    """Record the day this build describes where macros/as_of.sql reads it: raw._build_as_of
+    (no day configured or landed: the latest day loaded)."""
+    con.execute(
+        "create or replace table raw._build_as_of as select coalesce(cast(? as date), "
+        "(select max(batch_date) from raw._loaded_days)) as as_of_date",
+        [as_of],
+    )
+
+
+def dbt_target_path(home: Path) -> Path:
+    """dbt's target folder for a home: HOME/dbt. dbt's partial parse file lives there, so
+    builds of one home parse only what changed in the project since the last one (the
+    warehouse path is part of dbt's profile, and a new profile means a full parse); and every
+    build replaces the artifacts of the one before instead of leaving new ones behind."""
+    return home / "dbt"
 
 
 @dbt_assets(
@@ -69,12 +89,19 @@ def dbt_models(
     # lets one process hold the file.
     as_of = warehouse.as_of_date()
     context.log.info(f"dbt build of {warehouse.database_path} as of {as_of}")
+    with warehouse.connect() as con:
+        record_as_of(con, as_of)
     # profiles.yml reads the database path from here, so dbt writes the warehouse this run
     # was configured with.
     os.environ["SALESOPS_WAREHOUSE"] = str(warehouse.database_path)
     log_path = dbt_log_path(Path(warehouse.home), context.run.run_id)
     context.log.info(f"dbt's output: {log_path}")
-    invocation = dbt.cli(dbt_build_args(as_of), context=context, raise_on_error=False)
+    invocation = dbt.cli(
+        dbt_build_args(),
+        context=context,
+        raise_on_error=False,
+        target_path=dbt_target_path(Path(warehouse.home)),
+    )
     held: list[dg.AssetCheckResult] = []
     try:
         with log_path.open("w") as log:
@@ -129,7 +156,8 @@ def _report_failures(context, invocation, warehouse: Warehouse, held: list) -> I
         error = invocation.get_error()
         raise dg.Failure(description=f"dbt build did not run: {error}") from error
     manifest = invocation.manifest
-    with warehouse.connect(read_only=True) as con:
+    with warehouse.connect() as con:
+        store_failing_rows(con, failed, manifest)
         described = {
             result["unique_id"]: describe(
                 result,
