@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import signal
 import sys
 from datetime import date
@@ -16,12 +15,21 @@ from orchestration import PROJECT_ROOT
 from orchestration.summary import build_summary, innermost
 
 
+# How the project's dagster.yaml names the storage folder; a home's copy names its own.
+STORAGE_DIR = "{env: DAGSTER_HOME}"
+
+
 def _use_home(home: Path, landing: Path | None, as_of: date | None = None) -> Path:
     """Point the project's resources and the Dagster instance at one warehouse home."""
     home = home.resolve()
     dagster_home = home / "dagster"
     dagster_home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", dagster_home / "dagster.yaml")
+    # The copy names its own folder as the storage's base_dir, so whoever opens this instance
+    # (a test, a script, the UI) reads this home's runs whatever DAGSTER_HOME says.
+    config = (PROJECT_ROOT / "dagster.yaml").read_text()
+    if STORAGE_DIR not in config:
+        raise RuntimeError(f"{PROJECT_ROOT / 'dagster.yaml'} must set the storage base_dir to {STORAGE_DIR}")
+    (dagster_home / "dagster.yaml").write_text(config.replace(STORAGE_DIR, json.dumps(str(dagster_home))))
     os.environ.update(
         SALESOPS_HOME=str(home),
         SALESOPS_LANDING=str((landing or home / "landing").resolve()),
