@@ -26,6 +26,9 @@ import pytest
 
 from orchestration import runs
 
+# Seconds-to-stop limits and killed processes: run alone, after the parallel part of the suite.
+pytestmark = pytest.mark.serial
+
 SALESOPS = Path(sys.executable).with_name("salesops")
 DBT_STEP = "start  dbt_models"  # progress line: the dbt step started
 RUN_ID = re.compile(r"\(run ([0-9a-f-]{36})\)")

@@ -6,7 +6,9 @@ status, a message that names the file or the check, and - where the case must bl
 publishing - a published layer byte-identical to before.
 """
 
+import contextlib
 import hashlib
+import io
 from datetime import date
 from decimal import Decimal
 import json
@@ -144,55 +146,72 @@ def test_orphan_keys_and_empty_amounts_warn_with_each_row_and_publish(case, caps
     ]
 
 
-def test_splits_not_adding_to_100_block(case, capsys):
-    before = snapshot(case / "home")
-    add_day(case / "landing", "crm", "2025-03-02", "opportunity_split",
+# The blocking checks below are on staging models that do not feed one another, so one build
+# plants all six defects (each on its own rows) and every test reads its own failed check, with
+# its sample rows, from that build's summary: dbt runs every test of a model, and a failed test
+# skips only what is downstream of its model.
+@pytest.fixture(scope="module")
+def blocked(baseline, tmp_path_factory) -> dict:
+    root = tmp_path_factory.mktemp("blocked") / "case"
+    shutil.copytree(baseline, root, symlinks=True)
+    before = snapshot(root / "home")
+    landing = root / "landing"
+    # Splits of o1: 60 on 2025-03-01, plus 30 now.
+    add_day(landing, "crm", "2025-03-02", "opportunity_split",
             "id,opportunity_id,split_owner_id,split_percentage\ns2,o1,u_ae2,30\n")
-    text = assert_blocked(case, before, capsys, "splits_add_to_100")
-    assert '"total_split_percentage": "90' in text  # 60 + 30
-
-
-def test_negative_amount_blocks(case, capsys):
-    before = snapshot(case / "home")
-    add_day(case / "landing", "crm", "2025-03-03", "opportunity", opportunity_rows(
+    add_day(landing, "crm", "2025-03-03", "opportunity", opportunity_rows(
         "o4,a1,u_ae1,Credit note,New Business,Web,Prospecting,-50.00,USD,10,Pipeline,false,false,"
         "2025-05-01,2025-03-02T09:00:00Z,2025-03-02T09:00:00Z,false",
-    ))
-    assert_blocked(case, before, capsys, "stg_crm__opportunities_amount_not_negative", "-50")
-
-
-def test_unknown_currency_without_fx_rate_blocks(case, capsys):
-    before = snapshot(case / "home")
-    add_day(case / "landing", "crm", "2025-03-03", "opportunity", opportunity_rows(
-        "o4,a1,u_ae1,Yen deal,New Business,Web,Prospecting,1000.00,JPY,10,Pipeline,false,false,"
+        "o5,a1,u_ae1,Yen deal,New Business,Web,Prospecting,1000.00,JPY,10,Pipeline,false,false,"
+        "2025-05-01,2025-03-02T09:00:00Z,2025-03-02T09:00:00Z,false",
+        "o6,a1,u_ae1,Odd stage,New Business,Web,Discovery Call,10.00,USD,10,Pipeline,false,false,"
         "2025-05-01,2025-03-02T09:00:00Z,2025-03-02T09:00:00Z,false",
     ))
-    assert_blocked(case, before, capsys, "not_null_stg_crm__opportunities_amount", "JPY")
-
-
-def test_stage_not_in_stage_map_blocks(case, capsys):
-    before = snapshot(case / "home")
-    add_day(case / "landing", "crm", "2025-03-03", "opportunity", opportunity_rows(
-        "o4,a1,u_ae1,Odd stage,New Business,Web,Discovery Call,10.00,USD,10,Pipeline,false,false,"
-        "2025-05-01,2025-03-02T09:00:00Z,2025-03-02T09:00:00Z,false",
-    ))
-    assert_blocked(case, before, capsys, "relationships_stg_crm__opportunities_stage_name", "Discovery Call")
-
-
-def test_quota_for_employee_not_in_hr_blocks(case, capsys):
-    before = snapshot(case / "home")
-    add_day(case / "landing", "comp", "2025-03-02", "quota",
+    add_day(landing, "comp", "2025-03-02", "quota",
             "employee_id,period_start,period_type,quota_amount,currency\n"
             "E_UNKNOWN,2025-01-01,quarter,10000.00,USD\n")
-    assert_blocked(case, before, capsys, "relationships_stg_comp__quotas_employee_id", "E_UNKNOWN")
-
-
-def test_termination_before_hire_blocks(case, capsys):
-    before = snapshot(case / "home")
-    add_day(case / "landing", "hr", "2025-03-02", "employee",
+    add_day(landing, "hr", "2025-03-02", "employee",
             "employee_id,crm_user_id,full_name,work_email,hire_date,termination_date,updated_at\n"
             "E_AE1,u_ae1,Alex Seller,alex@example.com,2024-01-08,2023-12-31,2025-03-02T09:00:00Z\n")
-    assert_blocked(case, before, capsys, "stg_hr__employees_termination_not_before_hire", "E_AE1")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = build(landing, root / "home")
+    return {"code": code, "text": out.getvalue(), "before": before, "after": snapshot(root / "home")}
+
+
+def failed_check(blocked: dict, check: str) -> str:
+    """The build blocked, published nothing new, and listed `check` as failed: its lines."""
+    assert blocked["code"] == 1
+    assert blocked["after"] == blocked["before"]
+    text = blocked["text"]
+    failed = text[text.index("Failed checks ("):]
+    return failed[failed.index(check):].split("\n  ERROR ")[0]
+
+
+def test_splits_not_adding_to_100_block(blocked):
+    assert '"total_split_percentage": "90' in failed_check(blocked, "splits_add_to_100")  # 60 + 30
+
+
+def test_negative_amount_blocks(blocked):
+    assert '"amount": "-50' in failed_check(blocked, "stg_crm__opportunities_amount_not_negative")
+
+
+def test_unknown_currency_without_fx_rate_blocks(blocked):
+    block = failed_check(blocked, "not_null_stg_crm__opportunities_amount")
+    assert '"opportunity_id": "o5"' in block and '"currency": "JPY"' in block
+
+
+def test_stage_not_in_stage_map_blocks(blocked):
+    block = failed_check(blocked, "relationships_stg_crm__opportunities_stage_name")
+    assert '"stage_name": "Discovery Call"' in block
+
+
+def test_quota_for_employee_not_in_hr_blocks(blocked):
+    assert '"employee_id": "E_UNKNOWN"' in failed_check(blocked, "relationships_stg_comp__quotas_employee_id")
+
+
+def test_termination_before_hire_blocks(blocked):
+    assert '"employee_id": "E_AE1"' in failed_check(blocked, "stg_hr__employees_termination_not_before_hire")
 
 
 def test_close_date_before_created_date_is_reported_and_does_not_block(case, capsys):
