@@ -577,3 +577,162 @@ def test_a_fivetran_export_loads_every_valid_row(con, tmp_path):
         ("o2", False, None, date(2019, 1, 31), datetime(2018, 12, 18, 18, 20, 30, 829000), False, "x299"),
         ("o3", False, Decimal(1), date(2018, 10, 31), datetime(2019, 4, 4, 18, 47, 1), True, "x299"),
     ]
+
+
+# --- set-based reading: DuckDB reads every ordinary file, all at once -------------------------
+
+
+def test_ordinary_csv_files_are_read_by_duckdb_not_by_the_reference_reader(con, tmp_path, monkeypatch):
+    """Newline styles, a BOM, gzip, quoted fields and malformed lines all stay on DuckDB's
+    path: the reference (Python csv) reader is only for files DuckDB cannot read exactly."""
+    import gzip
+
+    from orchestration.ingest import loader
+
+    def refuse(path):
+        raise AssertionError(f"{path} went to the reference reader")
+
+    monkeypatch.setitem(loader.READERS, ".csv", refuse)
+    monkeypatch.setitem(loader.READERS, ".csv.gz", refuse)
+    header = ",".join(OPP_HEADER)
+    quoted = ",".join(opp("o3")).replace("Deal o3", '"Deal, ""big"""')
+    files = {
+        "2025-03-01/opportunity.csv": f"{header}\n{','.join(opp('o1'))}\n\n{quoted}\no9,short\n",
+        "2025-03-02/opportunity.csv": f"\ufeff{header}\r\n{','.join(opp('o4'))}\r\n",
+        "2025-03-03/opportunity.csv": f"{header}\r{','.join(opp('o5'))}\r",
+    }
+    for name, text in files.items():
+        path = tmp_path / "crm" / name
+        path.parent.mkdir(parents=True)
+        path.write_bytes(text.encode())
+    gz = tmp_path / "crm/2025-03-04/opportunity.csv.gz"
+    gz.parent.mkdir(parents=True)
+    gz.write_bytes(gzip.compress(f"{header}\n{','.join(opp('o6'))}".encode()))
+    report = ingest(con, tmp_path)
+    assert report.problems == []
+    assert rows(con, "select id, name, _source_file, _line from raw.crm__opportunity order by id") == [
+        ("o1", "Deal o1", "crm/2025-03-01/opportunity.csv", 2),
+        ("o3", 'Deal, "big"', "crm/2025-03-01/opportunity.csv", 4),  # line 3 is blank
+        ("o4", "Deal o4", "crm/2025-03-02/opportunity.csv", 2),
+        ("o5", "Deal o5", "crm/2025-03-03/opportunity.csv", 2),
+        ("o6", "Deal o6", "crm/2025-03-04/opportunity.csv.gz", 2),
+    ]
+    assert rows(con, "select source_file, line, reason, record from raw._rejects") == [
+        ("crm/2025-03-01/opportunity.csv", 5, "malformed CSV line: expected 15 fields, found 2",
+         "o9,short"),
+    ]
+
+
+def test_the_statements_of_a_load_do_not_grow_with_its_files(tmp_path):
+    """One landing day or thirty: the same statements, each over all the files of a table."""
+
+    class Counting:
+        def __init__(self):
+            self.con, self.statements = duckdb.connect(), 0
+
+        def execute(self, *args):
+            self.statements += 1
+            return self.con.execute(*args)
+
+        def __getattr__(self, name):
+            return getattr(self.con, name)
+
+    def statements(days: int) -> int:
+        landing = tmp_path / f"{days}-days"
+        for day in range(1, days + 1):
+            write_csv(landing / f"crm/2025-03-{day:02d}/opportunity.csv", OPP_HEADER,
+                      [opp(f"o{day}"), opp(f"p{day}", amount="x")])
+            write_csv(landing / f"crm/2025-03-{day:02d}/task.csv",
+                      ["id", "owner_id", "activity_date", "created_date"],
+                      [[f"t{day}", "u1", "2025-03-01", "2025-03-01"]])
+        counting = Counting()
+        report = ingest(counting, landing)
+        assert (len(report.files), report.rows_loaded, report.rows_rejected) == (2 * days, 2 * days, days)
+        return counting.statements
+
+    assert statements(1) == statements(30)
+
+
+def test_quotes_are_read_as_pythons_csv_module_reads_them(con, tmp_path):
+    """A quote is a quote only at the start of a field; a quoted field must end at a comma.
+    (DuckDB's own CSV parser would take ` "x"` for x and accept `"x" `.)"""
+    names = [' "spaced"', 'ab"c"d', '"a ""b"""', '"closed" ', '"q"z']
+    lines = [",".join(opp(f"o{i}")).replace(f"Deal o{i}", name) for i, name in enumerate(names, start=1)]
+    path = tmp_path / "crm/2025-03-01/opportunity.csv"
+    path.parent.mkdir(parents=True)
+    path.write_text("\n".join([",".join(OPP_HEADER), *lines]) + "\n")
+    ingest(con, tmp_path)
+    # A str value is trimmed: ' "spaced"' loads as '"spaced"'.
+    assert rows(con, "select id, name from raw.crm__opportunity order by id") == [
+        ("o1", '"spaced"'), ("o2", 'ab"c"d'), ("o3", 'a "b"'),
+    ]
+    assert rows(con, "select line, reason from raw._rejects order by line") == [
+        (5, "malformed CSV line: ',' expected after '\"'"),
+        (6, "malformed CSV line: ',' expected after '\"'"),
+    ]
+
+
+def test_a_quoted_field_across_lines_keeps_the_line_numbers_of_the_file(con, tmp_path):
+    write_csv(tmp_path / "crm/2025-03-01/opportunity.csv", OPP_HEADER,
+              [opp("o1"), opp("o2", Name="two\nlines"), opp("o3")])
+    ingest(con, tmp_path)
+    assert rows(con, "select id, name, _line from raw.crm__opportunity order by id") == [
+        ("o1", "Deal o1", 2), ("o2", "two\nlines", 3), ("o3", "Deal o3", 5),
+    ]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r", "mixed"])
+def test_every_newline_style_numbers_lines_alike(con, tmp_path, newline):
+    lines = [",".join(OPP_HEADER), ",".join(opp("o1")), "", "o2,short", ",".join(opp("o3"))]
+    if newline == "mixed":
+        text = "\r\n".join(lines[:3]) + "\n" + "\r".join(lines[3:]) + "\n"
+    else:
+        text = newline.join(lines) + newline
+    path = tmp_path / "crm/2025-03-01/opportunity.csv"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(text.encode())
+    ingest(con, tmp_path)
+    assert rows(con, "select id, _line from raw.crm__opportunity order by id") == [("o1", 2), ("o3", 5)]
+    assert rows(con, "select line, record from raw._rejects") == [(4, "o2,short")]
+    assert ledger(con) == [("crm/2025-03-01/opportunity.csv", 3, 2, 1, "loaded")]
+
+
+def test_a_value_holding_any_byte_loads_as_written(con, tmp_path):
+    # \x01 is the column delimiter DuckDB's line reader is given; NUL and a vertical tab are
+    # text like any other.
+    write_csv(tmp_path / "crm/2025-03-01/opportunity.csv", OPP_HEADER,
+              [opp("o1", Name="a\x01b"), opp("o2", Name="nul\x00here"), opp("o3", Name="v\x0btab")])
+    ingest(con, tmp_path)
+    assert rows(con, "select id, name from raw.crm__opportunity order by id") == [
+        ("o1", "a\x01b"), ("o2", "nul\x00here"), ("o3", "v\x0btab"),
+    ]
+
+
+def test_a_tie_for_the_commonest_reason_names_the_rule_broken_first(con, tmp_path):
+    path = write_csv(
+        tmp_path / "crm/2025-03-01/opportunity.csv", OPP_HEADER,
+        [opp("o1", IsWon="maybe"), opp("o2", amount="x"), opp("o3", amount="y", IsWon="no")],
+    )
+    (problem,) = ingest(con, tmp_path).problems
+    # is_won and amount are both broken twice; is_won first, on line 2.
+    assert problem.message == (
+        f"{path}: broken file: 3 of 3 rows rejected (100%), more than the crm.opportunity "
+        "threshold of 50%; commonest reason: column is_won is not a valid bool (2 rows)"
+    )
+
+
+def test_parquet_files_of_one_table_with_other_schemas_each_load_as_written(con, tmp_path):
+    day1, day2 = tmp_path / "crm/2025-03-01", tmp_path / "crm/2025-03-02"
+    day1.mkdir(parents=True)
+    day2.mkdir(parents=True)
+    pq.write_table(pa.table({"Id": ["t1"], "Name": ["West"], "Region": [3]}), day1 / "territory.parquet")
+    pq.write_table(pa.table({"id": ["t2"], "name": ["East"], "region": [1.5]}), day2 / "territory.parquet")
+    (day2 / "user_role.parquet").write_bytes(b"PAR1 not really")
+    report = ingest(con, tmp_path)
+    # An integer column stays "3", not "3.0" as one read of both files would make it.
+    assert rows(con, "select id, name, region from raw.crm__territory order by id") == [
+        ("t1", "West", "3"), ("t2", "East", "1.5"),
+    ]
+    (problem,) = report.problems
+    assert problem.status == "failed"
+    assert problem.message.startswith(f"{day2 / 'user_role.parquet'}: unreadable Parquet file: ")
