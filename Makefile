@@ -33,9 +33,9 @@ TEST_LOGS := var/test-logs
 test: $(STAMP)
 	mkdir -p $(TEST_LOGS)
 	$(BIN)/python -c "from orchestration.transform.project import prepare_manifest; prepare_manifest()"
-	$(BIN)/python -m pytest -m "not serial" --basetemp=$(TEST_LOGS)/tmp-generated $(TESTS_GENERATED) \
+	$(BIN)/python -m pytest -m "not serial" --durations=8 --basetemp=$(TEST_LOGS)/tmp-generated $(TESTS_GENERATED) \
 		> $(TEST_LOGS)/generated.log 2>&1 & g=$$!; \
-	$(BIN)/python -m pytest -m "not serial" --basetemp=$(TEST_LOGS)/tmp-handmade \
+	$(BIN)/python -m pytest -m "not serial" --durations=8 --basetemp=$(TEST_LOGS)/tmp-handmade \
 		$(filter-out $(TESTS_GENERATED),$(wildcard tests/test_*.py)) > $(TEST_LOGS)/handmade.log 2>&1 & h=$$!; \
 	wait $$g; rg=$$?; wait $$h; rh=$$?; \
 	cat $(TEST_LOGS)/generated.log $(TEST_LOGS)/handmade.log; \
