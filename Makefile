@@ -21,25 +21,28 @@ run: $(STAMP)
 	test -d $(LANDING) || $(BIN)/salesops generate --out $(LANDING)
 	$(BIN)/salesops build --landing $(LANDING) --home $(HOME_DIR)
 
-# The suite in two halves side by side (2 cores), each with its own session builds: the
-# generated 200-rep company and what reads it, and the hand-made landing and what changes it.
-# (The dbt manifest is parsed once first.) Each half's output is shown when both are done; then the serial tests alone (they time how
-# fast processes stop).
-TESTS_GENERATED := tests/test_end_to_end.py tests/test_marts_sales.py tests/test_marts_people.py \
+# The suite in two halves side by side (2 cores), each with its own session builds: half A
+# builds the generated 200-rep company and runs what reads it (plus the failure-message and
+# dbt unit tests, which share the hand-made build, to even the halves out); half B, everything
+# else, builds the hand-made landing and runs its fault cases. (The dbt manifest is parsed once
+# first.) Each half's output is shown when both are done; then the serial tests alone (they
+# time how fast processes stop).
+TESTS_HALF_A := tests/test_end_to_end.py tests/test_marts_sales.py tests/test_marts_people.py \
 	tests/test_marts_forecast.py tests/test_marts_finance.py tests/test_simco.py tests/test_ingest.py \
-	tests/test_gx_suites.py tests/test_definitions.py
+	tests/test_gx_suites.py tests/test_definitions.py tests/test_failure_messages.py \
+	tests/test_dbt_unit_tests.py
 TEST_LOGS := var/test-logs
 
 test: $(STAMP)
 	mkdir -p $(TEST_LOGS)
 	$(BIN)/python -c "from orchestration.transform.project import prepare_manifest; prepare_manifest()"
-	$(BIN)/python -m pytest -m "not serial" --durations=8 --basetemp=$(TEST_LOGS)/tmp-generated $(TESTS_GENERATED) \
-		> $(TEST_LOGS)/generated.log 2>&1 & g=$$!; \
-	$(BIN)/python -m pytest -m "not serial" --durations=8 --basetemp=$(TEST_LOGS)/tmp-handmade \
-		$(filter-out $(TESTS_GENERATED),$(wildcard tests/test_*.py)) > $(TEST_LOGS)/handmade.log 2>&1 & h=$$!; \
-	wait $$g; rg=$$?; wait $$h; rh=$$?; \
-	cat $(TEST_LOGS)/generated.log $(TEST_LOGS)/handmade.log; \
-	test $$rg -eq 0 && test $$rh -eq 0
+	$(BIN)/python -m pytest -m "not serial" --durations=8 --basetemp=$(TEST_LOGS)/tmp-a $(TESTS_HALF_A) \
+		> $(TEST_LOGS)/half-a.log 2>&1 & a=$$!; \
+	$(BIN)/python -m pytest -m "not serial" --durations=8 --basetemp=$(TEST_LOGS)/tmp-b \
+		$(filter-out $(TESTS_HALF_A),$(wildcard tests/test_*.py)) > $(TEST_LOGS)/half-b.log 2>&1 & b=$$!; \
+	wait $$a; ra=$$?; wait $$b; rb=$$?; \
+	cat $(TEST_LOGS)/half-a.log $(TEST_LOGS)/half-b.log; \
+	test $$ra -eq 0 && test $$rb -eq 0
 	$(BIN)/python -m pytest -m serial
 
 dev: $(STAMP)
