@@ -54,7 +54,7 @@ RATIO_TARGETS = {"tiny": 4.0, "small": 3.0, "large": 1.5}  # build / floor at mo
 RSS_TARGET = ("xl", 4 * 1024)  # MiB
 PHASES = ("ingest", "dbt", "checks", "publish", "other")
 READERS = {".csv": "read_csv", ".csv.gz": "read_csv", ".jsonl": "read_json",
-           ".jsonl.gz": "read_json", ".parquet": "read_parquet"}
+           ".jsonl.gz": "read_json", ".parquet": "read_parquet"}  # by loader.file_format
 
 
 def landing(cache: Path, size: str, seed: int) -> Path:
@@ -75,11 +75,12 @@ def landing(cache: Path, size: str, seed: int) -> Path:
 
 def landing_files(land: Path) -> dict[tuple[str, str, str], list[str]]:
     """LANDING/<source>/<day>/<table>.<ext> grouped by (source, table, reader)."""
+    from orchestration.ingest.loader import file_format, table_of
+
     groups = defaultdict(list)
     for path in sorted(land.glob("*/*/*")):
-        table, dot, ext = path.name.partition(".")
-        if path.is_file() and f"{dot}{ext}" in READERS:
-            groups[(path.parts[-3], table, READERS[f"{dot}{ext}"])].append(str(path))
+        if path.is_file() and file_format(path) in READERS:
+            groups[(path.parts[-3], table_of(path), READERS[file_format(path)])].append(str(path))
     return groups
 
 

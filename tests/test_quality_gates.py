@@ -68,6 +68,22 @@ def opportunity_rows(*rows: str) -> str:
     return OPP_HEADER + "\n" + "\n".join(rows) + "\n"
 
 
+def baseline_copy(baseline: Path, tmp_path_factory, name: str) -> Path:
+    """A private copy (landing and home) of the baseline for a module's shared build."""
+    root = tmp_path_factory.mktemp(name) / "case"
+    shutil.copytree(baseline, root, symlinks=True)
+    return root
+
+
+def captured_build(root: Path) -> tuple[int, str]:
+    """Build root/landing into root/home outside a test (capsys is per test): exit status and
+    everything the build printed."""
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = build(root / "landing", root / "home")
+    return code, out.getvalue()
+
+
 def assert_blocked(case: Path, before: dict, capsys, *needles: str) -> str:
     assert build(case / "landing", case / "home") == 1
     out = capsys.readouterr()
@@ -102,8 +118,7 @@ def test_same_key_and_modstamp_with_different_content_blocks(case, capsys):
 # snapshot past the volume gate with these deals open: a build of their own.)
 @pytest.fixture(scope="module")
 def warned(baseline, tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("warned") / "case"
-    shutil.copytree(baseline, root, symlinks=True)
+    root = baseline_copy(baseline, tmp_path_factory, "warned")
     landing = root / "landing"
     add_day(landing, "crm", "2025-03-03", "opportunity", opportunity_rows(
         "o4,a_ghost,u_ghost,Orphan,New Business,Web,Prospecting,500.00,USD,10,Pipeline,false,"
@@ -119,10 +134,8 @@ def warned(baseline, tmp_path_factory) -> dict:
             "id,opportunity_id,created_date,stage_name\nh99,o_ghost,2025-03-03T09:00:00Z,Prospecting\n")
     add_day(landing, "crm", "2025-03-03", "task",
             "id,owner_id,type,activity_date,created_date\nt9,u_ghost,,2025-03-03,2025-03-03T09:00:00Z\n")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        code = build(landing, root / "home")
-    return {"code": code, "text": out.getvalue(), "home": root / "home"}
+    code, text = captured_build(root)
+    return {"code": code, "text": text, "home": root / "home"}
 
 
 def test_orphan_keys_and_empty_amounts_warn_with_each_row_and_publish(warned):
@@ -168,8 +181,7 @@ def test_orphan_keys_and_empty_amounts_warn_with_each_row_and_publish(warned):
 # skips only what is downstream of its model.
 @pytest.fixture(scope="module")
 def blocked(baseline, tmp_path_factory) -> dict:
-    root = tmp_path_factory.mktemp("blocked") / "case"
-    shutil.copytree(baseline, root, symlinks=True)
+    root = baseline_copy(baseline, tmp_path_factory, "blocked")
     before = snapshot(root / "home")
     landing = root / "landing"
     # Splits of o1: 60 on 2025-03-01, plus 30 now.
@@ -189,10 +201,8 @@ def blocked(baseline, tmp_path_factory) -> dict:
     add_day(landing, "hr", "2025-03-02", "employee",
             "employee_id,crm_user_id,full_name,work_email,hire_date,termination_date,updated_at\n"
             "E_AE1,u_ae1,Alex Seller,alex@example.com,2024-01-08,2023-12-31,2025-03-02T09:00:00Z\n")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = build(landing, root / "home")
-    return {"code": code, "text": out.getvalue(), "before": before, "after": snapshot(root / "home")}
+    code, text = captured_build(root)
+    return {"code": code, "text": text, "before": before, "after": snapshot(root / "home")}
 
 
 def failed_check(blocked: dict, check: str) -> str:
