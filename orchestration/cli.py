@@ -265,7 +265,7 @@ def _dev(args: argparse.Namespace) -> int:
 
 
 def _statements(args: argparse.Namespace) -> int:
-    from orchestration.statements import StatementError, write_statements
+    from orchestration.publish.statements import StatementError, write_statements
 
     try:
         folder, count = write_statements(args.home.resolve(), args.period)
