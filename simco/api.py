@@ -9,15 +9,18 @@ from pathlib import Path
 from simco.landing import SOURCES
 
 GROUND_TRUTH = "_ground_truth.json"
+# The generator's defaults, for every way of calling it (generate(), salesops generate,
+# python -m simco).
+DEFAULTS = {"reps": 40, "start": date(2025, 1, 1), "end": date(2025, 12, 31), "seed": 42}
 
 
 def generate(
     out: Path,
     *,
-    reps: int = 40,
-    start: date = date(2025, 1, 1),
-    end: date = date(2025, 12, 31),
-    seed: int = 42,
+    reps: int = DEFAULTS["reps"],
+    start: date = DEFAULTS["start"],
+    end: date = DEFAULTS["end"],
+    seed: int = DEFAULTS["seed"],
 ) -> Path:
     """Write the landing folders of a simulated sales organisation to `out`.
 

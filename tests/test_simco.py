@@ -268,6 +268,25 @@ def test_cli_writes_the_landing_folder_and_prints_the_ground_truth(tmp_path, cap
 
 
 # ----------------------------------------------------------------- file shape
+def test_the_generators_table_layouts_are_the_contracts_of_contracts_yml():
+    """simco/landing.py TABLES against orchestration/ingest/contracts.yml: the same tables in
+    the same sources, each with exactly the contract's columns, in the contract's order, plus
+    the extras the generator declares (EXTRA_COLUMNS) and the connector's _fivetran_synced."""
+    from orchestration.ingest.contracts import load_contracts
+    from orchestration.ingest.loader import normalise_header
+    from simco.landing import EXTRA_COLUMNS, TABLES
+
+    contracts = load_contracts()
+    assert sorted((t.source, t.name) for t in TABLES.values()) == sorted(
+        (source, name) for source, tables in contracts.items() for name in tables)
+    for name, table in TABLES.items():
+        contract = contracts[table.source][name]
+        header = [normalise_header(h) for h in table.header]
+        extras = (*EXTRA_COLUMNS.get(name, ()), *(("_fivetran_synced",) if table.source == "crm" else ()))
+        assert [c for c in header if c not in extras] == list(contract.column_names), name
+        assert set(extras) <= set(header), name
+
+
 def test_day_one_holds_every_table_with_the_contract_columns(default_run):
     root, _ = default_run
     for table, (source, _, _) in CONTRACTS.items():
@@ -1084,3 +1103,18 @@ def test_crm_lands_every_day_and_hr_and_comp_only_on_change(default_run):
         assert len(days) < len(expected), source  # quiet days are absent
         for day in days:
             assert any((root / source / day).iterdir()), (source, day)  # no empty folder
+
+
+def test_salesops_generate_and_python_m_simco_are_one_command(tmp_path, capsys):
+    """Both command lines parse the same arguments with the same defaults into the same files."""
+    from orchestration.cli import main as salesops
+
+    args = ["--reps", "3", "--start", "2025-03-01", "--end", "2025-03-20", "--seed", "5"]
+    assert salesops(["generate", "--out", str(tmp_path / "a"), *args]) == 0
+    assert cli_main(["--out", str(tmp_path / "b"), *args]) == 0
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert files and files == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
+    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
+    with pytest.raises(SystemExit) as exit_:
+        salesops(["generate", "--out", str(tmp_path / "c"), "--reps", "0"])
+    assert exit_.value.code == 2  # the same check as python -m simco: --reps must be at least 1

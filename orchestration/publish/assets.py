@@ -11,9 +11,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.ingest.contracts import source_freshness
 from orchestration.publish.publisher import current_publication, marts_from_manifest, publish
 from orchestration.publish.statements import NoCommissionData, StatementError, write_statements
-from orchestration.quality.checks import source_freshness
 from orchestration.resources import Warehouse
 from orchestration.transform.project import dbt_manifest
 
