@@ -29,6 +29,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"last landing day, YYYY-MM-DD (default {DEFAULTS['end']})")
     parser.add_argument("--seed", type=int, default=DEFAULTS["seed"],
                         help=f"random seed (default {DEFAULTS['seed']})")
+    parser.add_argument("--rehires", type=int, default=DEFAULTS["rehires"],
+                        help="SDRs/BDRs who leave and come back as their own backfill, with their CRM "
+                        f"user and a new employee record, when the company has one (default "
+                        f"{DEFAULTS['rehires']}; 0: none)")
 
 
 def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
@@ -37,7 +41,10 @@ def run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error("--reps must be at least 1")
     if args.end < args.start:
         parser.error("--end is before --start")
-    truth = generate(args.out, reps=args.reps, start=args.start, end=args.end, seed=args.seed)
+    if args.rehires < 0:
+        parser.error("--rehires must be 0 or more")
+    truth = generate(args.out, reps=args.reps, start=args.start, end=args.end, seed=args.seed,
+                     rehires=args.rehires)
     print(truth)  # the ground truth; the landing files are beside it
     return 0
 

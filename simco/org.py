@@ -356,7 +356,7 @@ class OrgMixin:
         j = emp.job_at(day) or emp.jobs[0]
         mgr = self.employees.get(j.mgr) if j.mgr else None
         active = emp.term is None or day <= emp.term
-        created = emp.hire * DAY + 600
+        created = (emp.rehire_of or emp).hire * DAY + 600  # a rehire's CRM user is the earlier one
         self.emit(
             "user",
             emp.user,

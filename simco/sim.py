@@ -36,7 +36,7 @@ from simco.truth import Truth
 
 
 class Simulation(OrgMixin, HrMixin, CrmMixin, PayrollMixin, ForecastMixin):
-    def __init__(self, out: Path, reps: int, start: date, end: date, seed: int) -> None:
+    def __init__(self, out: Path, reps: int, start: date, end: date, seed: int, rehires: int = 1) -> None:
         if reps < 1:
             raise ValueError("reps must be at least 1")
         if end < start:
@@ -94,6 +94,11 @@ class Simulation(OrgMixin, HrMixin, CrmMixin, PayrollMixin, ForecastMixin):
         self.leads: dict[str, Lead] = {}
         self.deferred: list[Lead] = []
         self.pending_hires: list[dict] = []
+        # Rehires (simco.hr, _rehire): a rehire is simulated as an employment of its own, with an
+        # internal CRM user id of its own, and lands with the person's earlier CRM user id:
+        # internal user id -> the CRM user id written.
+        self.rehires_left = rehires
+        self.crm_user_of: dict[str, str] = {}
         self._rr: dict[str, int] = {}
         self._cover_cache: dict = {}
         self.counters = {
@@ -159,6 +164,10 @@ class Simulation(OrgMixin, HrMixin, CrmMixin, PayrollMixin, ForecastMixin):
             self.land.end_day(day)
 
     def emit(self, table: str, key, values: list[str], ts: int | None, final: bool = False) -> None:
+        if self.crm_user_of:
+            alias = self.crm_user_of
+            values = [alias.get(v, v) for v in values]
+            key = tuple(alias.get(k, k) for k in key) if isinstance(key, tuple) else alias.get(key, key)
         self.land.emit(table, key, values, ts, final)
 
     def _biz(self, rng: random.Random, day: int, region: str) -> int:
