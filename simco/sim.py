@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from simco.crm import CrmMixin
-from simco.forecasting import ForecastMixin
+from simco.forecasting import Forecasts
 from simco.fx import Fx
 from simco.hr import HrMixin
 from simco.ids import IdFactory
@@ -35,7 +35,7 @@ from simco.timeutil import DAY, iso_date, month_start, next_monday, quarter_end,
 from simco.truth import Truth
 
 
-class Simulation(OrgMixin, HrMixin, CrmMixin, PayrollMixin, ForecastMixin):
+class Simulation(OrgMixin, HrMixin, CrmMixin, PayrollMixin):
     def __init__(self, out: Path, reps: int, start: date, end: date, seed: int, rehires: int = 1) -> None:
         if reps < 1:
             raise ValueError("reps must be at least 1")
@@ -62,6 +62,10 @@ class Simulation(OrgMixin, HrMixin, CrmMixin, PayrollMixin, ForecastMixin):
         self.fx = Fx(stream("fx"), next_monday(self.W - 63), self.end + 400)
         self.land = Landing(out, self.start)
         self.truth = Truth(self)
+        self.forecasts = Forecasts(
+            seed=seed, rng=self.r_fc, ids=self.id_fc, fx=self.fx, end=self.end, emit=self.emit,
+            business_time=self._biz, truth=self.truth,
+        )
 
         self.agenda: dict[int, list] = {}
         self._heap: list | None = None
@@ -118,7 +122,6 @@ class Simulation(OrgMixin, HrMixin, CrmMixin, PayrollMixin, ForecastMixin):
         self.claw_info: dict[str, list] = {}
         self.reversed_on: dict[str, int] = {}
         self.reversal_pending: dict[str, Opp] = {}
-        self.fc_actual: dict[tuple[str, str, int], Decimal] = {}
         self._payout_n = 0
         self._plan_closes()
         self._plan_spifs()
@@ -149,7 +152,7 @@ class Simulation(OrgMixin, HrMixin, CrmMixin, PayrollMixin, ForecastMixin):
             for cur, text in self.fx.published(day):
                 self.land.emit("fx_rate", None, [iso_date(day), cur, text], None, True)
             if weekday(day) == 0:
-                self._forecasts(day)
+                self.forecasts.submit(day, self.employees)
             items = self.agenda.pop(day, [])
             heapq.heapify(items)
             self._heap = items
@@ -193,7 +196,7 @@ class Simulation(OrgMixin, HrMixin, CrmMixin, PayrollMixin, ForecastMixin):
         self._plan_leads(q0, q1)
         self._plan_outbound(q0, q1)
         self._plan_reversals(q0, q1)
-        self._plan_forecast_actuals(q0, q1)
+        self.forecasts.plan_actuals(q0, q1, self.open_opps, self.employees, self.emp_by_user)
 
     def _index_quarter(self, q0: int, q1: int) -> None:
         """Who may sell, cover or support in the quarter, for fast look-ups while planning it."""
