@@ -602,7 +602,7 @@ class HrMixin:
     def _h_hire_setup(self, emp: Employee, _=None) -> None:
         day = self.today
         self._emit_emp(emp, False, self.now)
-        self._quota_rows(emp, day, day)
+        self.payroll.quota_rows(emp, day, day, self.territories)
         role = emp.jobs[0].role
         if role in SELLER_ROLES:
             self.schedule(self._biz(self.r_act, next_weekday(day + 1), emp.region), self._h_rep_act, emp)

@@ -228,7 +228,7 @@ class Truth:
                     "landed_on": iso_date(max(sim.W, land)),
                     "effective": eff,
                 }
-                for ps, pt, co, land, eff in sim.closed_rows
+                for ps, pt, co, land, eff in sim.payroll.closed_rows
                 if max(sim.W, land) <= sim.end
             ],
             "spifs": [
@@ -240,7 +240,7 @@ class Truth:
                     "amount_per_deal": f"{s[5]:.2f}",
                     "currency": s[6],
                 }
-                for s in sim.spifs
+                for s in sim.payroll.spifs
             ],
             "rehires": self.rehires,
             "events": {
