@@ -492,7 +492,7 @@ def test_each_statement_is_also_a_pdf_holding_the_reps_figures(home):
     assert "Eve Adams" in text and "January–March 2025" in text
     for figure in ("1,000.00", "300.00", "1,550.00", "1,500.00", "-50.00", "wrong_rate", "run-123"):
         assert figure in text, figure
-    # S1's March period has not closed: provisional, 10.00 on the provisional line.
+    # S1's March period has not closed: the PDF says so, and names S1 as text.
     s1 = _pdf_text(folder / "S1.pdf")
     assert "has not closed" in s1 and S1_NAME in s1
 
