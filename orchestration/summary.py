@@ -6,7 +6,6 @@ that ends it: what was published, and the cause of a failure."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -152,9 +151,10 @@ def published_line(result, home: Path) -> str | None:
     )
     if not published:
         return None
-    publication = home / "published" / "publication.json"
-    info = json.loads(publication.read_text())
-    return f"published as of {info['as_of']} to {publication.parent} (run {result.run_id})"
+    from orchestration.publish.publisher import current_publication
+
+    info = current_publication(home) or {}
+    return f"published as of {info.get('as_of')} to {home / 'published'} (run {result.run_id})"
 
 
 def run_outcome(result) -> str | None:
