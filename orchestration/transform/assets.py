@@ -28,7 +28,7 @@ from orchestration.quality.failures import (
     store_failing_rows,
 )
 from orchestration.resources import Warehouse
-from orchestration.transform.project import dbt_project
+from orchestration.transform.project import dbt_manifest, dbt_project
 
 
 class SalesOpsTranslator(DagsterDbtTranslator):
@@ -85,7 +85,7 @@ def dbt_target_path(home: Path) -> Path:
 
 
 @dbt_assets(
-    manifest=dbt_project.manifest_path,
+    manifest=dbt_manifest(),  # the one cached load, shared with quality and publish
     project=dbt_project,
     dagster_dbt_translator=translator,
 )
