@@ -4,12 +4,11 @@ import dagster as dg
 
 from orchestration.ingest.assets import ingest_assets
 from orchestration.progress import progress_logger
-from orchestration.publish.assets import published_marts
+from orchestration.publish.assets import commission_statements, published_marts
 from orchestration.quality.checks import gx_mart_suites
 from orchestration.resources import warehouse_from_env
 from orchestration.schedules import build_job, daily_build
 from orchestration.sensors import new_landing_day
-from orchestration.statements import commission_statements
 from orchestration.transform.assets import dbt_models
 from orchestration.transform.project import DBT_EXECUTABLE, DbtCli, dbt_project
 

@@ -85,9 +85,18 @@ class Warehouse(dg.ConfigurableResource):
         return max((d for d in days if d is not None), default=None)
 
 
+def _setting(name: str, default: str) -> str | dg.EnvVar:
+    """A setting of the code location: dg.EnvVar(name) where the environment sets it (`salesops
+    dev` does, for its home), so Dagster reads it when a run starts and shows where it came
+    from; else the local default."""
+    return dg.EnvVar(name) if os.environ.get(name) else default
+
+
 def warehouse_from_env() -> Warehouse:
+    """The warehouse resource of the code location. `salesops build` replaces its config in
+    the run config of every build (orchestration/build.py)."""
     return Warehouse(
-        home=default_home(),
-        landing=default_landing(),
-        as_of=os.environ.get("SALESOPS_AS_OF", ""),
+        home=_setting("SALESOPS_HOME", default_home()),
+        landing=_setting("SALESOPS_LANDING", default_landing()),
+        as_of=_setting("SALESOPS_AS_OF", ""),
     )

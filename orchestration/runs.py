@@ -54,6 +54,8 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
 )
 from dagster._core.storage.sqlite_storage import DagsterSqliteStorage, _event_logs_directory
 
+from orchestration import PROJECT_ROOT
+
 LOCK_FILE = ".build.lock"
 PID_TAG = "salesops/pid"
 HOST_TAG = "salesops/host"
@@ -385,6 +387,40 @@ def home_of(instance: dg.DagsterInstance) -> Path:
     return Path(instance.root_directory).parent
 
 
+# How the project's dagster.yaml names the storage folder; a home's copy names its own.
+STORAGE_DIR = "{env: DAGSTER_HOME}"
+
+
+def home_dagster_dir(home: Path) -> Path:
+    """HOME/dagster, the Dagster instance of a home, with its dagster.yaml: a copy of the
+    project's that names this folder as the storage's base_dir, so whoever opens the instance
+    (a test, a script, the UI) reads this home's runs whatever DAGSTER_HOME says."""
+    dagster_home = Path(home) / "dagster"
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    config = (PROJECT_ROOT / "dagster.yaml").read_text()
+    if STORAGE_DIR not in config:
+        raise RuntimeError(f"{PROJECT_ROOT / 'dagster.yaml'} must set the storage base_dir to {STORAGE_DIR}")
+    (dagster_home / "dagster.yaml").write_text(config.replace(STORAGE_DIR, json.dumps(str(dagster_home))))
+    return dagster_home
+
+
+def home_instance(home: Path) -> dg.DagsterInstance:
+    """The Dagster instance of a home (HOME/dagster), opened from its own dagster.yaml."""
+    return dg.DagsterInstance.from_config(str(home_dagster_dir(home)))
+
+
+def home_environment(home: Path, landing: Path | None = None) -> dict[str, str]:
+    """The environment of a process serving a home (`salesops dev`): this one's, with the
+    home, its landing folder and its Dagster instance, and without a run marker (a marker is
+    never inherited from a caller)."""
+    env = {k: v for k, v in os.environ.items() if k not in (RUN_ENV, "SALESOPS_AS_OF")}
+    return env | {
+        "SALESOPS_HOME": str(home),
+        "SALESOPS_LANDING": str((landing or home / "landing").resolve()),
+        "DAGSTER_HOME": str(home_dagster_dir(home)),
+    }
+
+
 # -- runs launched by Dagster --------------------------------------------------------------
 
 _CLAIMS: dict[str, HomeLock] = {}  # run id -> the lock its warehouse resource took
@@ -523,7 +559,8 @@ class HomeStorage(DagsterSqliteStorage):
 # -- salesops dev ----------------------------------------------------------------------------
 
 
-def supervise(command: Sequence[str], cwd: Path, grace_seconds: float = 5.0, name: str = "") -> int:
+def supervise(command: Sequence[str], cwd: Path, grace_seconds: float = 5.0, name: str = "",
+              env: dict[str, str] | None = None) -> int:
     """Run `command` in its own process group until it exits or this process gets SIGINT,
     SIGTERM or SIGHUP. On a signal: SIGINT to the whole group (what Ctrl-C does in a terminal),
     then SIGKILL to whatever of the group is left after `grace_seconds` (at once on a second
@@ -537,7 +574,7 @@ def supervise(command: Sequence[str], cwd: Path, grace_seconds: float = 5.0, nam
     previous = {s: signal.signal(s, on_signal) for s in watched}
     child = None
     try:
-        child = subprocess.Popen(list(command), cwd=cwd, start_new_session=True)
+        child = subprocess.Popen(list(command), cwd=cwd, env=env, start_new_session=True)
         while not received:
             try:
                 status = child.wait(timeout=0.2)

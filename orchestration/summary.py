@@ -1,7 +1,8 @@
 """The end-of-build summary `salesops build` prints: a table per asset (rows, checks passed,
 failed and warned, rejected rows), each source's freshness, and then every failed step,
 every failed check and every warning, each with what it found (failing rows with their key,
-source file and line; broken files with their share and commonest reason)."""
+source file and line; broken files with their share and commonest reason); and the one line
+that ends it: what was published, and the cause of a failure."""
 
 from __future__ import annotations
 
@@ -140,3 +141,45 @@ def build_summary(result, database: Path) -> tuple[str, int]:
             _check_lines(e) for e in warned
         )
     return text, total["error"]
+
+
+def published_line(result, home: Path) -> str | None:
+    """'published as of <day> to <folder> (run <id>)' when the run published, else None."""
+    published = any(
+        e.asset_key.to_user_string() == "published/marts"
+        for e in result.get_asset_materialization_events()
+    )
+    if not published:
+        return None
+    from orchestration.publish.publisher import current_publication
+
+    info = current_publication(home) or {}
+    return f"published as of {info.get('as_of')} to {home / 'published'} (run {result.run_id})"
+
+
+def run_outcome(result) -> str | None:
+    """The cause of a failed run in one line, or None when it succeeded: the blocking checks
+    that failed (their first finding), else the first failed step. Raises KeyboardInterrupt
+    when the run was interrupted."""
+    failures = [
+        e for e in result.all_events
+        if e.event_type_value == "STEP_FAILURE" and e.step_failure_data.error
+    ]
+    causes = [innermost(e.step_failure_data.error) for e in failures]
+    if any(c.cls_name == "DagsterExecutionInterruptedError" for c in causes):
+        raise KeyboardInterrupt
+    blocking = [
+        e for e in result.get_asset_check_evaluations()
+        if not e.passed and e.severity.value == "ERROR"
+    ]
+    if blocking:
+        first = blocking[0]
+        finding = (first.description or "").strip().splitlines()[:1]
+        more = f" (and {len(blocking) - 1} more failed check(s))" if len(blocking) > 1 else ""
+        return (f"check {first.asset_key.to_user_string()} {first.check_name} failed"
+                + (f": {finding[0][:300]}" if finding else "") + more)
+    if failures:
+        cause = causes[0].message.strip().splitlines()[0]
+        more = f" (and {len(failures) - 1} more failed step(s))" if len(failures) > 1 else ""
+        return f"step {failures[0].step_key} failed: {cause[:300]}{more}"
+    return None if result.success else "the run did not succeed (see the summary above)"

@@ -1,10 +1,11 @@
 """simco: a seeded, deterministic simulated sales organisation.
 
-``generate(out, *, reps=40, start=date(2025, 1, 1), end=date(2025, 12, 31), seed=42)``
+``generate(out, *, reps=40, start=date(2025, 1, 1), end=date(2025, 12, 31), seed=42, rehires=1)``
 writes the landing files of CONTRACTS.md for a company with ``reps`` quota-carrying
 reps (AEs, AMs, SDRs/BDRs) at the start, plus their managers, directors, a VP and
 solutions engineers, and returns the path of ``<out>/_ground_truth.json``. The
-command line is ``python -m simco --out DIR [--reps N] [--start D] [--end D] [--seed S]``.
+command line is ``salesops generate`` or ``python -m simco`` (the same one: ``--out DIR
+[--reps N] [--start D] [--end D] [--seed S] [--rehires N]``).
 The same arguments give byte-identical output (every random draw comes from
 ``random.Random(f"{seed}:<purpose>")`` streams; no clock, no hash order).
 
@@ -70,6 +71,11 @@ The simulated world
   including early attrition (< 180 days); ``termination_date`` is the last day
   worked. Quarterly-plan reps (AE, AM) leave only in a quarter's last month, and no
   separation falls 170-190 days after hire, so no rule is near its edge.
+* Rehires (``rehires``, default 1): the first SDR or BDR who leaves voluntarily within
+  [start, end] and whose backfill starts at least 60 days before ``end`` comes back as that
+  backfill: a new ``employee_id`` with the same ``crm_user_id``, name and e-mail (METRICS.md,
+  Reps and rehires); the CRM user is reactivated. Every random draw of the backfill is made
+  as without the rehire, so only the rehired person's rows differ from ``rehires=0``.
 * Comp: plans per role and currency (monthly for SDRs, quarterly for AEs and AMs;
   the USD SDR and Enterprise plans have a cap), marginal tiers, ramp schedules,
   USD quotas (monthly for SDRs, quarterly for AEs, both for AMs), a mid-span move
@@ -140,6 +146,9 @@ Ground truth (``_ground_truth.json``, sorted keys)
     involuntary (separations), reversal, late_reversal (reversed in a later
     quarter than the close: these make clawbacks), plan_change (to the
     accelerator plan).
+``rehires``
+    crm_user_id, left (employee_id, hire_date, termination_date, role) and rehired
+    (employee_id, hire_date) of every rehire.
 ``counts``
     rows written per table, over all landing files.
 ``notes``

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from simco import names
-from simco.comp import ZERO, Piece, cents
+from simco.comp import Piece, cents
 from simco.model import Account, Employee, Lead, Opp, Territory
 from simco.params import (
     AM_AMOUNT_FACTOR,
@@ -509,7 +509,7 @@ class CrmMixin:
             self._emit_opp(opp, ts)
             self._cascade_delete(opp, ts)
             self.open_opps.pop(opp.id, None)
-            self.reversal_pending.pop(opp.id, None)
+            self.payroll.reversal_pending.pop(opp.id, None)
             if was_won:
                 self._on_reversal(opp, "deleted")
             else:
@@ -531,7 +531,7 @@ class CrmMixin:
                 ts,
                 True,
             )
-            self.reversal_pending.pop(opp.id, None)
+            self.payroll.reversal_pending.pop(opp.id, None)
             self._on_reversal(opp, "closed_lost")
         if opp.i < len(opp.steps):
             self.schedule(opp.steps[opp.i][0], self._h_opp_step, opp)
@@ -556,7 +556,7 @@ class CrmMixin:
             self.open_opps.pop(opp.id, None)
         else:
             self.open_opps.pop(opp.id, None)
-            self.reversal_pending[opp.id] = opp
+            self.payroll.reversal_pending[opp.id] = opp
         if not won:
             return
         if opp.type == "New Business" and opp.acct.type != "Customer":
@@ -575,15 +575,15 @@ class CrmMixin:
                 continue
             ptype = PLANS[a[0]].period_type
             key = (ptype, period_start(day, ptype))
-            slot = self.acc.setdefault(key, {}).setdefault(emp.id, {"pieces": [], "clawback": ZERO, "claws": []})
+            slot = self.payroll.slot(*key, emp.id)
             slot["pieces"].append(Piece(day, opp.id, usd * pct / 100, u == opp.owner, opp.type))
 
     def _on_reversal(self, opp: Opp, kind: str) -> None:
         R = self.today
-        self.reversed_on[opp.id] = R
+        self.payroll.reversed_on[opp.id] = R
         self.truth.on_reversal(opp, kind)
         claws = []
-        for emp_id, amount, window, close_day in self.claw_info.pop(opp.id, ()):
+        for emp_id, amount, window, close_day in self.payroll.claw_info.pop(opp.id, ()):
             if R - close_day > window:
                 continue
             emp = self.employees[emp_id]
@@ -593,7 +593,7 @@ class CrmMixin:
                 continue
             ptype = PLANS[a[0]].period_type
             key = (ptype, period_start(R, ptype))
-            slot = self.acc.setdefault(key, {}).setdefault(emp_id, {"pieces": [], "clawback": ZERO, "claws": []})
+            slot = self.payroll.slot(*key, emp_id)
             slot["clawback"] += amount
             slot["claws"].append(opp.id)
             claws.append(

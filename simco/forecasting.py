@@ -1,13 +1,22 @@
-"""Forecast actuals per METRICS.md and the weekly forecast submissions."""
+"""Forecast actuals per METRICS.md and the weekly forecast submissions.
+
+A part of the simulation with its inputs named: the organisation (employees, and who a CRM
+user is) and the quarter's planned opportunities come in as arguments; the actuals it
+plans stay here; the forecast_submission rows go out through `emit`, and each commit to the
+ground truth.
+"""
 
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from decimal import Decimal
 
 from simco.comp import ZERO
 from simco.crm import _close_step, _credit_split
-from simco.model import Employee
+from simco.fx import Fx
+from simco.ids import IdFactory
+from simco.model import Employee, Opp
 from simco.simbase import FORECASTER_ROLES
 from simco.timeutil import (
     DAY,
@@ -21,13 +30,37 @@ from simco.timeutil import (
 )
 
 
-class ForecastMixin:
-    """Part of `Simulation` (see simco.sim); reads and writes its state."""
+class Forecasts:
+    """Every forecaster's actual per period (planned with the quarter) and their weekly
+    commit and best case."""
 
-    def _plan_forecast_actuals(self, q0: int, q1: int) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int,
+        rng: random.Random,
+        ids: IdFactory,
+        fx: Fx,
+        end: int,
+        emit: Callable,
+        business_time: Callable[[random.Random, int, str], int],
+        truth,
+    ) -> None:
+        self.seed, self.r_fc, self.id_fc, self.fx, self.end = seed, rng, ids, fx, end
+        self.emit, self._biz, self.truth = emit, business_time, truth
+        # (employee id, period type, period start) -> actual (USD): own credited bookings and
+        # those of everyone below in the HR tree (METRICS.md)
+        self.fc_actual: dict[tuple[str, str, int], Decimal] = {}
+
+    def plan_actuals(
+        self, q0: int, q1: int, open_opps: dict[str, Opp], employees: dict[str, Employee],
+        emp_by_user: dict[str, Employee],
+    ) -> None:
+        """The actuals of quarter [q0, q1] and its months, from the opportunities planned to
+        be won in it."""
         self.fc_actual = {k: v for k, v in self.fc_actual.items() if k[2] >= q0}  # past periods are done
         credited: dict[tuple[str, str, int], Decimal] = {}
-        for opp in self.open_opps.values():
+        for opp in open_opps.values():
             if not opp.won_planned or not (q0 <= opp.close_day <= q1):
                 continue
             if opp.reversal is not None and opp.reversal[0] // DAY <= self.end:
@@ -35,7 +68,7 @@ class ForecastMixin:
             usd = Decimal(_close_step(opp)[3]) * self.fx.rate(opp.currency, opp.close_day)
             ms = month_start(opp.close_day)
             for u, pct in _credit_split(opp.planned_owner, opp.planned_splits):
-                emp = self.emp_by_user[u]
+                emp = emp_by_user[u]
                 c = usd * pct / 100
                 for key in ((emp.id, "month", ms), (emp.id, "quarter", q0)):
                     credited[key] = credited.get(key, ZERO) + c
@@ -43,7 +76,7 @@ class ForecastMixin:
         for ptype, ps in periods:
             pe = period_end(ps, ptype)
             totals: dict[str, Decimal] = {}
-            for emp in self.employees.values():
+            for emp in employees.values():
                 c = credited.get((emp.id, ptype, ps))
                 if c is None:
                     continue
@@ -54,25 +87,16 @@ class ForecastMixin:
                     anchor = emp.term
                 else:
                     continue
-                for boss in self._ancestors(emp, anchor):
+                for boss in _ancestors(emp, anchor, employees):
                     totals[boss] = totals.get(boss, ZERO) + c
             for eid, v in totals.items():
                 self.fc_actual[(eid, ptype, ps)] = v
 
-    def _ancestors(self, emp: Employee, day: int) -> list[str]:
-        out = []
-        seen = {emp.id}
-        j = emp.job_at(day)
-        while j is not None and j.mgr and j.mgr not in seen:
-            out.append(j.mgr)
-            seen.add(j.mgr)
-            boss = self.employees.get(j.mgr)
-            j = boss.job_at(day) if boss is not None else None
-        return out
-
-    def _forecasts(self, day: int) -> None:
+    def submit(self, day: int, employees: dict[str, Employee]) -> None:
+        """Monday `day`: every forecaster's commit and best case for the current month and
+        quarter."""
         r = self.r_fc
-        for emp in self.employees.values():
+        for emp in employees.values():
             role = emp.role_at(day)
             if role not in FORECASTER_ROLES:
                 continue
@@ -109,3 +133,16 @@ class ForecastMixin:
                         True,
                     )
                 self.truth.on_forecast(emp, ptype, ps, day, commit, actual)
+
+
+def _ancestors(emp: Employee, day: int, employees: dict[str, Employee]) -> list[str]:
+    """Everyone above `emp` in the HR tree on `day`, nearest first."""
+    out = []
+    seen = {emp.id}
+    j = emp.job_at(day)
+    while j is not None and j.mgr and j.mgr not in seen:
+        out.append(j.mgr)
+        seen.add(j.mgr)
+        boss = employees.get(j.mgr)
+        j = boss.job_at(day) if boss is not None else None
+    return out

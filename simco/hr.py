@@ -526,6 +526,9 @@ class HrMixin:
         role, region = p["role"], p["region"]
         team = self.teams[p["team"]]
         emp = self._new_emp(region, H)
+        leaver = self.employees.get(p["replaces"] or "")
+        if self.rehires_left > 0 and leaver is not None and self._rehirable(leaver, H):
+            self._rehire(emp, leaver)
         p["created"] = True
         terr = p["terr"]
         if role == "SDR" and r.random() < 0.3:
@@ -564,12 +567,42 @@ class HrMixin:
             {"employee_id": emp.id, "hire_date": iso_date(H), "role": role, "backfill_for": p.get("replaces")}
         )
 
+    def _rehirable(self, leaver: Employee, H: int) -> bool:
+        """A rehire: an SDR or BDR who left of their own accord within the span comes back as
+        their own backfill, early enough in the span to book deals again (METRICS.md, Reps
+        and rehires). SDRs forecast nothing, so the forecasts stay one employment per user."""
+        return (
+            leaver.jobs[-1].role in ("SDR", "BDR")
+            and leaver.term_type == "voluntary"
+            and leaver.term is not None
+            and self._in_span(leaver.term)
+            and H <= self.end - 60
+        )
+
+    def _rehire(self, emp: Employee, leaver: Employee) -> None:
+        """Make the new employment `emp` the return of `leaver`: the same person (name, e-mail,
+        country) and CRM user, a new employee record. Every draw for the new hire has been
+        made, so the rest of the company is the same as without the rehire."""
+        self.rehires_left -= 1
+        emp.rehire_of = leaver
+        emp.first, emp.last, emp.email = leaver.first, leaver.last, leaver.email
+        emp.country, emp.currency = leaver.country, leaver.currency
+        self.crm_user_of[emp.user] = leaver.user
+        self.truth.rehires.append(
+            {
+                "crm_user_id": leaver.user,
+                "left": {"employee_id": leaver.id, "hire_date": iso_date(leaver.hire),
+                         "termination_date": iso_date(leaver.term), "role": leaver.jobs[-1].role},
+                "rehired": {"employee_id": emp.id, "hire_date": iso_date(emp.hire)},
+            }
+        )
+
     # leads and opportunities
 
     def _h_hire_setup(self, emp: Employee, _=None) -> None:
         day = self.today
         self._emit_emp(emp, False, self.now)
-        self._quota_rows(emp, day, day)
+        self.payroll.quota_rows(emp, day, day, self.territories)
         role = emp.jobs[0].role
         if role in SELLER_ROLES:
             self.schedule(self._biz(self.r_act, next_weekday(day + 1), emp.region), self._h_rep_act, emp)

@@ -118,6 +118,15 @@ TABLES: dict[str, Table] = {
     )
 }
 SOURCES = ("crm", "hr", "comp")
+# Columns the generator writes beyond orchestration/ingest/contracts.yml, as a real CRM export
+# has them (CONTRACTS.md: extra columns are kept, not rejected), besides the connector's
+# _fivetran_synced on every CRM table. tests/test_simco.py holds TABLES to the contract plus these.
+EXTRA_COLUMNS = {
+    "account": ("currency_iso_code",),
+    "lead": ("company",),
+    "task": ("subject",),
+    "event": ("subject",),
+}
 
 
 def _quote(v: str) -> str:

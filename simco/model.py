@@ -54,6 +54,7 @@ class Employee:
         "salary",
         "user_mod",
         "emp_mod",
+        "rehire_of",
     )
 
     def __init__(
@@ -85,6 +86,7 @@ class Employee:
         self.salary = 0
         self.user_mod = -1  # last SystemModstamp of the CRM user row
         self.emp_mod = -1  # last updated_at of the HR employee row
+        self.rehire_of: Employee | None = None  # a rehire: the earlier employment of the person
 
     @property
     def name(self) -> str:

@@ -328,14 +328,14 @@ class OrgMixin:
                 )
             for month, share in p.ramp:
                 self.emit("ramp_schedule", None, [p.plan_id, str(month), str(share)], None, True)
-        for sp in self.spifs:
+        for sp in self.payroll.spifs:
             self.schedule(
                 max(W, sp[2] - 7) * DAY + 10 * 3600,
                 self._h_emit,
                 "spif",
                 [sp[0], sp[1], iso_date(sp[2]), iso_date(sp[3]), sp[4] or "", f"{sp[5]:.2f}", sp[6]],
             )
-        for ps, pt, closed_on, land, _ in self.closed_rows:
+        for ps, pt, closed_on, land, _ in self.payroll.closed_rows:
             self.schedule(
                 max(W, land) * DAY + 15 * 3600, self._h_emit, "closed_period", [iso_date(ps), pt, iso_date(closed_on)]
             )
@@ -356,7 +356,7 @@ class OrgMixin:
         j = emp.job_at(day) or emp.jobs[0]
         mgr = self.employees.get(j.mgr) if j.mgr else None
         active = emp.term is None or day <= emp.term
-        created = emp.hire * DAY + 600
+        created = (emp.rehire_of or emp).hire * DAY + 600  # a rehire's CRM user is the earlier one
         self.emit(
             "user",
             emp.user,

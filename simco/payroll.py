@@ -1,12 +1,21 @@
-"""Quotas, plan periods and their close, payouts and the planted payroll errors."""
+"""Quotas, plan periods and their close, payouts and the planted payroll errors.
+
+A part of the simulation with its inputs named: the span, the comp random stream, FX and
+the ground truth at construction; the employees (and territories, for quotas) as arguments.
+It keeps the commission ledger the CRM part writes to (credit and clawback), and its rows
+go out through `emit` (now) and `emit_at` (at a later time of the agenda).
+"""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 
 from simco.comp import ZERO, Piece, cents, compute_period, ramped_quota
-from simco.model import Employee
+from simco.fx import Fx
+from simco.model import Employee, Opp, Territory
 from simco.params import AM_QUOTA_MONTH, AM_QUOTA_QUARTER, PLANS, SDR_QUOTA_MONTH, SEGMENT
 from simco.timeutil import (
     DAY,
@@ -21,8 +30,39 @@ from simco.timeutil import (
 )
 
 
-class PayrollMixin:
-    """Part of `Simulation` (see simco.sim); reads and writes its state."""
+class Payroll:
+    """Plan periods and their close, the commission ledger, quotas and payouts."""
+
+    def __init__(
+        self,
+        *,
+        start: int,
+        end: int,
+        warmup_start: int,
+        reps: int,
+        rng: random.Random,
+        fx: Fx,
+        emit: Callable,
+        emit_at: Callable[[int, str, list[str]], None],
+        truth,
+    ) -> None:
+        self.start, self.end, self.W, self.reps = start, end, warmup_start, reps
+        self.r_comp, self.fx, self.emit, self.emit_at, self.truth = rng, fx, emit, emit_at, truth
+        # The ledger: (period type, period start) -> employee id -> credited pieces and clawbacks
+        self.acc: dict[tuple[str, int], dict[str, dict]] = {}
+        # opportunity id -> [(employee id, commission paid on it, clawback window, close day)]
+        self.claw_info: dict[str, list] = {}
+        self.reversed_on: dict[str, int] = {}
+        self.reversal_pending: dict[str, Opp] = {}
+        self._payout_n = 0
+        self._plan_closes()
+        self._plan_spifs()
+        self.n_errors = max(1, round(reps / 40))
+        self.errors_left = {k: self.n_errors for k in ("missing", "duplicate", "wrong_rate", "clawback_not_applied")}
+
+    def slot(self, ptype: str, ps: int, emp_id: str) -> dict:
+        """The ledger entry of one employee's plan period."""
+        return self.acc.setdefault((ptype, ps), {}).setdefault(emp_id, {"pieces": [], "clawback": ZERO, "claws": []})
 
     def _plan_closes(self) -> None:
         """Plan periods, the day each closes (closed_period rows) and the payroll day.
@@ -93,12 +133,13 @@ class PayrollMixin:
                 total += amount * self.fx.rate(cur, piece.close_day)
         return total
 
-    def _month_quotas(self, m: int) -> None:
-        for emp in self.employees.values():
+    def month_quotas(self, m: int, employees: dict[str, Employee], territories: dict[str, Territory]) -> None:
+        """The quota rows of month `m` of everyone employed on its first day."""
+        for emp in employees.values():
             if emp.assigns and emp.hire <= m and (emp.term is None or emp.term >= m):
-                self._quota_rows(emp, m, m)
+                self.quota_rows(emp, m, m, territories)
 
-    def _quota_rows(self, emp: Employee, day: int, land: int) -> None:
+    def quota_rows(self, emp: Employee, day: int, land: int, territories: dict[str, Territory]) -> None:
         a = emp.assignment_at(day)
         if a is None:
             return
@@ -113,7 +154,7 @@ class PayrollMixin:
             rows.append(("quarter", qs, int(round(AM_QUOTA_QUARTER * emp.qfactor * year_growth / 3000.0)) * 3000))
             rows.append(("month", ms, int(round(AM_QUOTA_MONTH * emp.qfactor * year_growth / 100.0)) * 100))
         else:
-            terr = self.territories.get(j.territory)
+            terr = territories.get(j.territory)
             seg = SEGMENT[terr.segment if terr else "SMB"]
             rows.append(("quarter", qs, int(round(seg.quota_quarter_usd * emp.qfactor * year_growth / 3000.0)) * 3000))
         ts = land * DAY + 6 * 3600
@@ -144,10 +185,11 @@ class PayrollMixin:
         fifteenth = add_months(month_start(pe), 1) + 14
         return next_weekday(max(fifteenth, close + 5))
 
-    def _close_period(self, ptype: str, ps: int, close_day: int) -> None:
+    def close_period(self, ptype: str, ps: int, close_day: int, employees: dict[str, Employee]) -> None:
+        """Close a plan period: compute every credited employee's commission and pay it."""
         slots = self.acc.pop((ptype, ps), {})
         for emp_id, slot in slots.items():
-            emp = self.employees[emp_id]
+            emp = employees[emp_id]
             plan = self._plan_for_period(emp, ptype, ps)
             if plan is None or plan.period_type != ptype:
                 self.truth.notes.append(f"{emp_id} has no {ptype} plan for {iso_date(ps)}")
@@ -193,9 +235,8 @@ class PayrollMixin:
             self._payout_n += 1
             pid = f"PO-{self._payout_n:07d}"
             ids.append(pid)
-            self.schedule(
+            self.emit_at(
                 paid * DAY + 12 * 3600 + i * 60,
-                self._h_emit,
                 "commission_payout",
                 [pid, emp.id, iso_date(ps), f"{amount:.2f}", cur, iso_date(paid)],
             )

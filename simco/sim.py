@@ -7,9 +7,11 @@ actual bookings for the quarter and its months. Then the days are played: the
 agenda fires timed events that emit row versions into the landing writer, and
 plan periods are closed and paid exactly as METRICS.md prescribes.
 
-The class is split by concern: organisation set-up and record emitters
-(simco.org), HR planning (simco.hr), the CRM pipeline (simco.crm), payroll
-(simco.payroll) and forecasts (simco.forecasting). This module holds the state,
+Two parts stand alone, each a class that takes what it needs and returns its rows:
+payroll (simco.payroll: plan periods, the commission ledger, quotas, payouts) and
+forecasts (simco.forecasting). The organisation, HR and CRM are still mixins sharing
+the simulation's state: organisation set-up and record emitters (simco.org), HR
+planning (simco.hr) and the CRM pipeline (simco.crm). This module holds the state,
 the agenda and the day loop.
 """
 
@@ -18,11 +20,10 @@ from __future__ import annotations
 import heapq
 import random
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
 from simco.crm import CrmMixin
-from simco.forecasting import ForecastMixin
+from simco.forecasting import Forecasts
 from simco.fx import Fx
 from simco.hr import HrMixin
 from simco.ids import IdFactory
@@ -30,13 +31,13 @@ from simco.landing import Landing
 from simco.model import Account, Employee, Lead, Opp, Pod, Team, Territory
 from simco.org import OrgMixin
 from simco.params import REGION_HOURS
-from simco.payroll import PayrollMixin
+from simco.payroll import Payroll
 from simco.timeutil import DAY, iso_date, month_start, next_monday, quarter_end, quarter_start, weekday
 from simco.truth import Truth
 
 
-class Simulation(OrgMixin, HrMixin, CrmMixin, PayrollMixin, ForecastMixin):
-    def __init__(self, out: Path, reps: int, start: date, end: date, seed: int) -> None:
+class Simulation(OrgMixin, HrMixin, CrmMixin):
+    def __init__(self, out: Path, reps: int, start: date, end: date, seed: int, rehires: int = 1) -> None:
         if reps < 1:
             raise ValueError("reps must be at least 1")
         if end < start:
@@ -62,6 +63,10 @@ class Simulation(OrgMixin, HrMixin, CrmMixin, PayrollMixin, ForecastMixin):
         self.fx = Fx(stream("fx"), next_monday(self.W - 63), self.end + 400)
         self.land = Landing(out, self.start)
         self.truth = Truth(self)
+        self.forecasts = Forecasts(
+            seed=seed, rng=self.r_fc, ids=self.id_fc, fx=self.fx, end=self.end, emit=self.emit,
+            business_time=self._biz, truth=self.truth,
+        )
 
         self.agenda: dict[int, list] = {}
         self._heap: list | None = None
@@ -94,6 +99,11 @@ class Simulation(OrgMixin, HrMixin, CrmMixin, PayrollMixin, ForecastMixin):
         self.leads: dict[str, Lead] = {}
         self.deferred: list[Lead] = []
         self.pending_hires: list[dict] = []
+        # Rehires (simco.hr, _rehire): a rehire is simulated as an employment of its own, with an
+        # internal CRM user id of its own, and lands with the person's earlier CRM user id:
+        # internal user id -> the CRM user id written.
+        self.rehires_left = rehires
+        self.crm_user_of: dict[str, str] = {}
         self._rr: dict[str, int] = {}
         self._cover_cache: dict = {}
         self.counters = {
@@ -109,16 +119,11 @@ class Simulation(OrgMixin, HrMixin, CrmMixin, PayrollMixin, ForecastMixin):
         }
 
         # comp
-        self.acc: dict[tuple[str, int], dict[str, dict]] = {}
-        self.claw_info: dict[str, list] = {}
-        self.reversed_on: dict[str, int] = {}
-        self.reversal_pending: dict[str, Opp] = {}
-        self.fc_actual: dict[tuple[str, str, int], Decimal] = {}
-        self._payout_n = 0
-        self._plan_closes()
-        self._plan_spifs()
-        self.n_errors = max(1, round(reps / 40))
-        self.errors_left = {k: self.n_errors for k in ("missing", "duplicate", "wrong_rate", "clawback_not_applied")}
+        self.payroll = Payroll(
+            start=self.start, end=self.end, warmup_start=self.W, reps=reps, rng=self.r_comp, fx=self.fx,
+            emit=self.emit, emit_at=lambda ts, table, values: self.schedule(ts, self._h_emit, table, values),
+            truth=self.truth,
+        )
 
     def schedule(self, ts: int, fn, a=None, b=None) -> None:
         self._seq += 1
@@ -140,11 +145,11 @@ class Simulation(OrgMixin, HrMixin, CrmMixin, PayrollMixin, ForecastMixin):
             if day == quarter_start(day):
                 self._plan_quarter(day)
             if day == month_start(day):
-                self._month_quotas(day)
+                self.payroll.month_quotas(day, self.employees, self.territories)
             for cur, text in self.fx.published(day):
                 self.land.emit("fx_rate", None, [iso_date(day), cur, text], None, True)
             if weekday(day) == 0:
-                self._forecasts(day)
+                self.forecasts.submit(day, self.employees)
             items = self.agenda.pop(day, [])
             heapq.heapify(items)
             self._heap = items
@@ -154,11 +159,15 @@ class Simulation(OrgMixin, HrMixin, CrmMixin, PayrollMixin, ForecastMixin):
                 fn(a, b)
             self._heap = None
             self.now = day * DAY + DAY - 1
-            for ptype, pstart in self.close_days.get(day, ()):
-                self._close_period(ptype, pstart, day)
+            for ptype, pstart in self.payroll.close_days.get(day, ()):
+                self.payroll.close_period(ptype, pstart, day, self.employees)
             self.land.end_day(day)
 
     def emit(self, table: str, key, values: list[str], ts: int | None, final: bool = False) -> None:
+        if self.crm_user_of:
+            alias = self.crm_user_of
+            values = [alias.get(v, v) for v in values]
+            key = tuple(alias.get(k, k) for k in key) if isinstance(key, tuple) else alias.get(key, key)
         self.land.emit(table, key, values, ts, final)
 
     def _biz(self, rng: random.Random, day: int, region: str) -> int:
@@ -184,7 +193,7 @@ class Simulation(OrgMixin, HrMixin, CrmMixin, PayrollMixin, ForecastMixin):
         self._plan_leads(q0, q1)
         self._plan_outbound(q0, q1)
         self._plan_reversals(q0, q1)
-        self._plan_forecast_actuals(q0, q1)
+        self.forecasts.plan_actuals(q0, q1, self.open_opps, self.employees, self.emp_by_user)
 
     def _index_quarter(self, q0: int, q1: int) -> None:
         """Who may sell, cover or support in the quarter, for fast look-ups while planning it."""

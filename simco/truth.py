@@ -30,6 +30,7 @@ class Truth:
         self.deleted: list[dict] = []
         self.promotions: list[dict] = []
         self.hires: list[dict] = []
+        self.rehires: list[dict] = []
         self.notes: list[str] = []
         self.bias: dict[str, float] = {}
         self.last_commit: dict[tuple[str, str, int], tuple[float, float]] = {}
@@ -66,13 +67,13 @@ class Truth:
                 "days_after_close": sim.today - opp.close_date,
                 "amount": f"{opp.amount}.00",
                 "currency": opp.currency,
-                "owner_id": opp.owner,
+                "owner_id": sim.crm_user_of.get(opp.owner, opp.owner),
                 "clawbacks": [],
             }
         )
 
     def on_forecast(self, emp, ptype: str, ps: int, day: int, commit: float, actual: float) -> None:
-        self.bias[emp.user] = round(emp.bias, 4)
+        self.bias[self.sim.crm_user_of.get(emp.user, emp.user)] = round(emp.bias, 4)
         self.last_commit[(emp.user, ptype, ps)] = (commit, actual)
 
     def on_payout(self, emp, plan, ptype, ps, close_day, paid, res, rows, paid_usd, ids, error, written, slot) -> None:
@@ -227,7 +228,7 @@ class Truth:
                     "landed_on": iso_date(max(sim.W, land)),
                     "effective": eff,
                 }
-                for ps, pt, co, land, eff in sim.closed_rows
+                for ps, pt, co, land, eff in sim.payroll.closed_rows
                 if max(sim.W, land) <= sim.end
             ],
             "spifs": [
@@ -239,8 +240,9 @@ class Truth:
                     "amount_per_deal": f"{s[5]:.2f}",
                     "currency": s[6],
                 }
-                for s in sim.spifs
+                for s in sim.payroll.spifs
             ],
+            "rehires": self.rehires,
             "events": {
                 "promotions": self.promotions,
                 "hires": len([h for h in self.hires]),

@@ -67,3 +67,31 @@ def test_dbt_sources_match_the_contracts():
     # `salesops contracts` exits 1 when a committed _<source>__sources.yml differs from what
     # contracts.yml renders.
     assert main(["contracts"]) == 0
+
+
+def test_the_ingest_step_imports_neither_quality_nor_the_dbt_project():
+    # Each step reaches another only through its public modules; ingest needs no dbt manifest.
+    import subprocess
+    import sys
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, orchestration.ingest.assets; print(' '.join(sys.modules))"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()
+    assert "orchestration.ingest.assets" in loaded
+    assert [m for m in loaded if m.startswith(("orchestration.quality", "orchestration.transform", "dagster_dbt"))] == []
+
+
+def test_settings_reach_dagster_as_config_not_by_writing_the_environment():
+    # The one write left is runs.py's run marker, which the processes of a run inherit so that
+    # a dead run's leftovers can be found (and transform/project.py puts dbt on PATH).
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent / "orchestration"
+    writes = {
+        str(path.relative_to(root)): len(re.findall(r"os\.environ(\[[^\]]+\]\s*=|\.update\(|\.pop\(|\.setdefault\()", text))
+        for path in sorted(root.rglob("*.py"))
+        if (text := path.read_text())
+    }
+    assert {name: n for name, n in writes.items() if n} == {"runs.py": 2, "transform/project.py": 1}

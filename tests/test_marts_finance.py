@@ -189,7 +189,7 @@ def test_the_ledger_adds_up_to_the_reconciliation(generated_home):
 
 
 def test_the_statements_of_a_month_add_up_to_the_reconciliation(generated_home, reconciliation, tmp_path):
-    from orchestration.statements import write_statements
+    from orchestration.publish.statements import write_statements
 
     home = tmp_path / "home"
     (home / "published").mkdir(parents=True)

@@ -289,10 +289,10 @@ def test_change_only_hr_and_comp_feeds_warn_as_stale_and_publish(case, capsys):
 
 
 def test_a_source_configured_to_block_fails_freshness_with_error_severity(monkeypatch):
+    from orchestration.ingest import checks, contracts
     from orchestration.ingest.contracts import Freshness
-    from orchestration.quality import checks
 
-    monkeypatch.setattr(checks, "freshness", lambda source: Freshness(7, "error"))
+    monkeypatch.setattr(contracts, "freshness", lambda source: Freshness(7, "error"))
     stale = checks.freshness_result("hr", date(2025, 3, 1), date(2025, 3, 12))  # 11 > 7
     assert (stale.passed, stale.severity.value) == (False, "ERROR")
     assert stale.description == "hr is stale: latest landing day 2025-03-01, as of 2025-03-12, allowed lag 7 day(s)"

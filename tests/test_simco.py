@@ -268,6 +268,25 @@ def test_cli_writes_the_landing_folder_and_prints_the_ground_truth(tmp_path, cap
 
 
 # ----------------------------------------------------------------- file shape
+def test_the_generators_table_layouts_are_the_contracts_of_contracts_yml():
+    """simco/landing.py TABLES against orchestration/ingest/contracts.yml: the same tables in
+    the same sources, each with exactly the contract's columns, in the contract's order, plus
+    the extras the generator declares (EXTRA_COLUMNS) and the connector's _fivetran_synced."""
+    from orchestration.ingest.contracts import load_contracts
+    from orchestration.ingest.loader import normalise_header
+    from simco.landing import EXTRA_COLUMNS, TABLES
+
+    contracts = load_contracts()
+    assert sorted((t.source, t.name) for t in TABLES.values()) == sorted(
+        (source, name) for source, tables in contracts.items() for name in tables)
+    for name, table in TABLES.items():
+        contract = contracts[table.source][name]
+        header = [normalise_header(h) for h in table.header]
+        extras = (*EXTRA_COLUMNS.get(name, ()), *(("_fivetran_synced",) if table.source == "crm" else ()))
+        assert [c for c in header if c not in extras] == list(contract.column_names), name
+        assert set(extras) <= set(header), name
+
+
 def test_day_one_holds_every_table_with_the_contract_columns(default_run):
     root, _ = default_run
     for table, (source, _, _) in CONTRACTS.items():
@@ -838,7 +857,20 @@ def recompute_commissions(land: Landing, end: date) -> dict[tuple[str, str, date
     for (pid, month), r in land.latest("ramp_schedule").items():
         ramp[pid][int(month)] = Decimal(r["quota_share"])
     employees = land.latest("employee")
-    emp_of_user = {e["crm_user_id"]: eid for eid, e in employees.items()}
+    employments = defaultdict(list)  # CRM user -> [(hire, termination, employee_id)], a rehire's two
+    for eid, e in employees.items():
+        term = d(e["termination_date"]) if e["termination_date"] else None
+        employments[e["crm_user_id"]].append((d(e["hire_date"]), term, eid))
+
+    def employee_of(user: str, day: date) -> str:
+        """METRICS.md, Reps and rehires: the employee employed on the day, else the latest
+        hired on or before it, else the earliest."""
+        spans = sorted(employments[user])
+        for hire, term, eid in spans:
+            if hire <= day and (term is None or term >= day):
+                return eid
+        before = [eid for hire, _, eid in spans if hire <= day]
+        return before[-1] if before else spans[0][2]
     assigns = defaultdict(list)
     for (eid, _), a in land.latest("plan_assignment").items():
         assigns[eid].append((d(a["effective_from"]), d(a["effective_to"]) if a["effective_to"] else None, a["plan_id"]))
@@ -957,7 +989,7 @@ def recompute_commissions(land: Landing, end: date) -> dict[tuple[str, str, date
             cd = d(o["close_date"])
             usd = Decimal(o["amount"]) * fx.rate(o["currency_iso_code"], cd)
             for user, pct in credit:
-                pieces[emp_of_user[user]].append((cd, oid, usd * pct / 100, user == o["owner_id"], o["type"], vs))
+                pieces[employee_of(user, cd)].append((cd, oid, usd * pct / 100, user == o["owner_id"], o["type"], vs))
         for eid in sorted({e for e, pt, p in periods if pt == ptype and p == ps}):
             pid = plan_at(eid, ps, pe)
             quota = ramped_quota(eid, ptype, ps)
@@ -1084,3 +1116,140 @@ def test_crm_lands_every_day_and_hr_and_comp_only_on_change(default_run):
         assert len(days) < len(expected), source  # quiet days are absent
         for day in days:
             assert any((root / source / day).iterdir()), (source, day)  # no empty folder
+
+
+def test_salesops_generate_and_python_m_simco_are_one_command(tmp_path, capsys):
+    """Both command lines parse the same arguments with the same defaults into the same files."""
+    from orchestration.cli import main as salesops
+
+    args = ["--reps", "3", "--start", "2025-03-01", "--end", "2025-03-20", "--seed", "5"]
+    assert salesops(["generate", "--out", str(tmp_path / "a"), *args]) == 0
+    assert cli_main(["--out", str(tmp_path / "b"), *args]) == 0
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
+    assert files and files == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
+    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
+    with pytest.raises(SystemExit) as exit_:
+        salesops(["generate", "--out", str(tmp_path / "c"), "--reps", "0"])
+    assert exit_.value.code == 2  # the same check as python -m simco: --reps must be at least 1
+
+
+# ----------------------------------------------------------------- rehires
+# METRICS.md, Reps and rehires: a rep who leaves and is rehired gets a new employee_id and
+# keeps the CRM user; on day d the CRM user is the employee employed on d.
+
+def test_a_rehire_lands_as_a_new_employee_record_with_the_same_crm_user(land, gt):
+    (rehire,) = gt["rehires"]
+    left, back, user = rehire["left"], rehire["rehired"], rehire["crm_user_id"]
+    employees = land.latest("employee")
+    first, second = employees[left["employee_id"]], employees[back["employee_id"]]
+    assert first["crm_user_id"] == second["crm_user_id"] == user
+    # the same person: the earlier employment ended before the new one began
+    assert (first["full_name"], first["work_email"]) == (second["full_name"], second["work_email"])
+    assert (first["hire_date"], first["termination_date"]) == (left["hire_date"], left["termination_date"])
+    assert first["termination_type"] == "voluntary" and left["role"] in ("SDR", "BDR")
+    assert (second["hire_date"], second["termination_date"]) == (back["hire_date"], "")
+    assert d(second["hire_date"]) > d(first["termination_date"])
+    # one CRM user over both employments: created at the first hire, active again after the rehire
+    crm_user = land.latest("user")[user]
+    assert crm_user["created_date"].startswith(left["hire_date"]) and crm_user["is_active"] == "true"
+    # no other CRM user has two employee records
+    shared = Counter(e["crm_user_id"] for e in employees.values() if e["crm_user_id"])
+    assert [u for u, n in shared.items() if n > 1] == [user]
+
+
+def test_the_rehire_changes_only_the_rows_of_the_rehired_person(default_run, tmp_path):
+    """The same company without the rehire: every landing row that differs is one of the rehired
+    person's (their CRM user id or their new employee id is in it)."""
+    root, gt = default_run
+    (rehire,) = gt["rehires"]
+    marks = (rehire["crm_user_id"], rehire["rehired"]["employee_id"])
+    generate(tmp_path / "none", rehires=0)
+    assert json.loads((tmp_path / "none" / "_ground_truth.json").read_text())["rehires"] == []
+    changed = 0
+    for path in sorted(root.rglob("*.csv")):
+        other = tmp_path / "none" / path.relative_to(root)
+        without = set(other.read_text(encoding="utf-8").splitlines()) if other.exists() else set()
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line not in without:
+                changed += 1
+                assert any(m in line for m in marks), (path, line)
+    assert changed > 0
+
+
+def test_the_rehired_reps_bookings_attainment_and_turnover_land_on_the_right_employee(
+    generated_company, generated_home
+):
+    """From the session's generated company (tests/conftest.py): the rehire's deals credit the
+    employee employed on the close date. Needs the core layer's rehire rule (issue 10): on
+    main, the build fails on the rehire (unique test on int_opportunity_credits)."""
+    from conftest import published
+
+    _, truth = generated_company
+    assert truth["rehires"], "the generated company has no rehire"
+    for rehire in truth["rehires"]:
+        left, back = rehire["left"], rehire["rehired"]
+        ids = (left["employee_id"], back["employee_id"])
+        # dim_rep: two employee records, one CRM user, each with its own employment
+        reps = {
+            e: (u, str(h), str(t) if t else None)
+            for e, u, h, t in published(
+                generated_home,
+                "select distinct employee_id, crm_user_id, hire_date, termination_date from marts.dim_rep "
+                "where employee_id in (?, ?)", list(ids),
+            )
+        }
+        assert reps == {
+            left["employee_id"]: (rehire["crm_user_id"], left["hire_date"], left["termination_date"]),
+            back["employee_id"]: (rehire["crm_user_id"], back["hire_date"], None),
+        }
+        # bookings and attainment: each period the generator closed for either record is in
+        # fct_quota_attainment on that record, with its credited bookings, quota and attainment
+        expected = [r for r in truth["commission_reconciliation"] if r["employee_id"] in ids]
+        assert expected, "the rehired person closed no plan period with deals"
+        mart = {
+            (e, p, str(s)): (b, q, a)
+            for e, p, s, b, q, a in published(
+                generated_home,
+                "select employee_id, period_type, period_start, credited_bookings, ramp_adjusted_quota, "
+                "attainment from marts.fct_quota_attainment where level = 'rep' and employee_id in (?, ?)",
+                list(ids),
+            )
+        }
+        for r in expected:
+            bookings, quota, attainment = mart[(r["employee_id"], r["period_type"], r["period_start"])]
+            assert (bookings, quota) == (Decimal(r["credited_bookings"]), Decimal(r["quota"])), r
+            if Decimal(r["quota"]):  # attainment = credited bookings / ramp-adjusted quota
+                assert abs(Decimal(str(attainment)) - Decimal(r["credited_bookings"]) / Decimal(r["quota"])) < Decimal("0.0001"), r
+        # nothing credited to a record outside its employment
+        for e, p, s, b, _, _ in published(
+            generated_home,
+            "select employee_id, period_type, period_start, credited_bookings, period_end, attainment "
+            "from marts.fct_quota_attainment where level = 'rep' and employee_id in (?, ?) and credited_bookings <> 0",
+            list(ids),
+        ):
+            if e == left["employee_id"]:
+                assert str(s) <= left["termination_date"], (e, p, s, b)
+            else:
+                assert str(s) >= back["hire_date"][:8] + "01" or p == "quarter", (e, p, s, b)
+        # commissions of the rehired record's periods, to the cent
+        computed = dict(published(
+            generated_home,
+            "select cast(period_start as varchar), computed_amount from marts.fct_commission_reconciliation "
+            "where employee_id = ?", [back["employee_id"]],
+        ))
+        for r in expected:
+            if r["employee_id"] == back["employee_id"]:
+                assert computed[r["period_start"]] == Decimal(r["computed"]), r
+        # turnover: the leaving month counts a separation and the rehire month a hire
+        months = {m["month"]: m for m in truth["turnover"]}
+        turnover = {
+            m: (h, s)
+            for m, h, s in published(
+                generated_home,
+                "select strftime(month_start, '%Y-%m'), hires, separations from marts.fct_rep_turnover "
+                "where segment_type = 'company'",
+            )
+        }
+        for month in (left["termination_date"][:7], back["hire_date"][:7]):
+            if month in months:
+                assert turnover[month] == (months[month]["hires"], months[month]["separations"]), month

@@ -1,4 +1,4 @@
-"""Commission statements (orchestration/statements.py): which plan periods a month's statement
+"""Commission statements (orchestration/publish/statements/): which plan periods a month's statement
 covers, what the CSV and HTML say, the `salesops statements` command and the Dagster asset.
 
 The published restricted database is written by hand here, with the marts' contracted
@@ -23,10 +23,10 @@ import duckdb
 import pytest
 
 from conftest import published
-from orchestration.statements import (
+from orchestration.publish.assets import commission_statements
+from orchestration.publish.statements import (
     NoCommissionData,
     StatementError,
-    commission_statements,
     parse_month,
     period_label,
     read_statements,
@@ -279,7 +279,7 @@ def test_the_dagster_asset_writes_the_month_of_the_publication(home):
     assert result.success
     # publication.json says as of 2025-03-20: the March statements.
     assert sorted(p.name for p in (home / "statements" / "2025-03").iterdir()) == [
-        "E1.csv", "E1.html", "S1.csv", "S1.html", "index.csv", "index.html"]
+        "E1.csv", "E1.html", "E1.pdf", "S1.csv", "S1.html", "S1.pdf", "index.csv", "index.html"]
     (materialization,) = result.get_asset_materialization_events()
     assert materialization.materialization.metadata["statements"].value == 2
 
@@ -318,9 +318,9 @@ def test_the_index_totals_the_reps_with_thousands_separators_in_html_only(home):
     # computed 1550.00 + 10.00 = 1560.00, paid 1500.00 + 10.00 = 1510.00, variance -50.00 + 0.00.
     assert _table_rows((folder / "index.html").read_text()) == [
         ["Rep", "Plan periods", "Computed", "Paid", "Variance", "Status", "Reason"],
-        ["Eve Adams (E1) (csv)", "January–March 2025, quarterly plan AE quarterly (P_AE)",
+        ["Eve Adams (E1) (csv) (pdf)", "January–March 2025, quarterly plan AE quarterly (P_AE)",
          "1,550.00", "1,500.00", "-50.00", "underpaid", "wrong_rate"],
-        ["Sid <i>Small</i> & Co (S1) (csv)", "February 2025, monthly plan SDR monthly (P_SDR)",
+        ["Sid <i>Small</i> & Co (S1) (csv) (pdf)", "February 2025, monthly plan SDR monthly (P_SDR)",
          "10.00", "10.00", "0.00", "matched", ""],
         ["Total (2 reps)", "", "1,560.00", "1,510.00", "-50.00", "", ""],
     ]
@@ -471,3 +471,42 @@ def test_the_statements_of_a_built_quarter_name_it_and_total_it(handmade_home, c
     assert ("no commission data for the plan periods containing 2025-04 (April 2025) in the publication "
             "as of 2025-03-02") in capsys.readouterr().err
     assert not (handmade_home / "statements" / "2025-04").exists()
+
+
+# --- the PDF, and markup in a name ---------------------------------------------------------------
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(path).pages)
+
+
+def test_each_statement_is_also_a_pdf_holding_the_reps_figures(home):
+    folder, _ = write_statements(home, "2025-03")
+    pdf = folder / "E1.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    text = _pdf_text(pdf)
+    # E1, Q1 2025 (worked above): o1 crosses from 10% to 15%: 10000 x 10% = 1,000.00 and
+    # 2000 x 15% = 300.00; + SPIF 100.00 + o2 150.00 = 1,550.00 computed; paid 1,500.00;
+    # variance -50.00, underpaid for a wrong rate.
+    assert "Eve Adams" in text and "January–March 2025" in text
+    for figure in ("1,000.00", "300.00", "1,550.00", "1,500.00", "-50.00", "wrong_rate", "run-123"):
+        assert figure in text, figure
+    # S1's March period has not closed: the PDF says so, and names S1 as text.
+    s1 = _pdf_text(folder / "S1.pdf")
+    assert "has not closed" in s1 and S1_NAME in s1
+
+
+def test_a_name_holding_a_script_is_shown_as_text_never_run(home):
+    con = duckdb.connect(str(home / "published" / "restricted.duckdb"))
+    con.execute("update marts.dim_commission_plan_periods set full_name = '<script>alert(1)</script>' "
+                "where employee_id = 'E1'")
+    con.close()
+    folder, _ = write_statements(home, "2025-02")
+    for page in ("E1.html", "index.html"):
+        html = (folder / page).read_text()
+        assert "<script" not in html, page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, page
+    assert _texts((folder / "E1.html").read_text(), "title") == [
+        "Commission statement January–March 2025 - <script>alert(1)</script> (E1)"]
+    assert "<script>alert(1)</script>" in _pdf_text(folder / "E1.pdf")

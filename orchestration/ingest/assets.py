@@ -8,7 +8,7 @@ import dagster as dg
 
 from orchestration.ingest.contracts import freshness, load_contracts
 from orchestration.ingest.loader import ingest_source, ledger_problems
-from orchestration.quality.checks import contract_result, freshness_result, skipped_result
+from orchestration.ingest.checks import contract_result, freshness_result, skipped_result
 from orchestration.resources import Warehouse
 
 

@@ -7,6 +7,7 @@ dbt source declarations from the same objects, so the two can never disagree.
 from __future__ import annotations
 
 import functools
+from datetime import date
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,3 +187,28 @@ def dbt_sources_yaml(source: str) -> str:
     }
     header = "# Generated from orchestration/ingest/contracts.yml; do not edit by hand.\n"
     return header + yaml.safe_dump(doc, sort_keys=False, width=100)
+
+
+def source_freshness(source: str, latest: date | None, as_of: date | None) -> dict:
+    """How fresh one source is: its latest landing day on or before the as-of day, the lag,
+    the allowed lag (contracts.yml freshness_days) and what a stale source does (severity).
+    A missing day folder means "nothing changed" (CONTRACTS.md), so only the lag counts."""
+    rule = freshness(source)
+    lag = (as_of - latest).days if latest and as_of else None
+    return {
+        "latest_landing_day": str(latest) if latest else None,
+        "as_of": str(as_of) if as_of else None,
+        "lag_days": lag,
+        "freshness_days": rule.days,
+        "severity": rule.severity,
+        "status": "fresh" if lag is not None and lag <= rule.days else "stale",
+    }
+
+
+def dbt_sources_files(project_root: Path) -> dict[Path, str]:
+    """Each source's dbt sources file (models/staging/<source>/_<source>__sources.yml) and the
+    text contracts.yml makes of it."""
+    return {
+        project_root / "models" / "staging" / source / f"_{source}__sources.yml": dbt_sources_yaml(source)
+        for source in load_contracts()
+    }

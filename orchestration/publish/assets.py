@@ -1,4 +1,5 @@
-"""The publish step: makes the marts of an audited build visible to BI in one atomic step.
+"""The publish step: makes the marts of an audited build visible to BI in one atomic step,
+then writes the as-of month's commission statements from that publication.
 
 It runs only when every upstream step succeeded and no blocking check failed (dbt tests of
 severity error, freshness, the Great Expectations suites), so a publication is all or nothing.
@@ -10,8 +11,9 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.publish.publisher import marts_from_manifest, publish
-from orchestration.quality.checks import source_freshness
+from orchestration.ingest.contracts import source_freshness
+from orchestration.publish.publisher import current_publication, marts_from_manifest, publish
+from orchestration.publish.statements import NoCommissionData, StatementError, write_statements
 from orchestration.resources import Warehouse
 from orchestration.transform.project import dbt_manifest
 
@@ -84,4 +86,44 @@ def published_marts(context: dg.AssetExecutionContext, warehouse: Warehouse) -> 
     return dg.MaterializeResult(
         metadata={name: info["rows"] for name, info in manifest["marts"].items()}
         | {"as_of": manifest["as_of"]}
+    )
+
+
+class StatementsConfig(dg.Config):
+    period: str = ""  # YYYY-MM; empty: the month of the publication's as-of day
+
+
+@dg.asset(
+    key=["published", "statements"],
+    group_name="publish",
+    deps=[dg.AssetKey(["published", "marts"])],
+    kinds={"csv", "html", "pdf"},
+    description=(
+        "Per-rep commission statements for a month (default: the month of the as-of day), read "
+        "from <home>/published/restricted.duckdb and written to <home>/statements/<YYYY-MM>/ "
+        "as CSV, HTML and PDF with an index (orchestration/publish/statements/). A default month "
+        "with no commission data writes nothing and is logged as a warning."
+    ),
+)
+def commission_statements(
+    context: dg.AssetExecutionContext, config: StatementsConfig, warehouse: Warehouse
+) -> dg.MaterializeResult:
+    home = Path(warehouse.home)
+    period = config.period
+    if not period:
+        as_of = (current_publication(home) or {}).get("as_of")
+        if not as_of:
+            raise StatementError(f"no publication in {home}: nothing to write statements from")
+        period = as_of[:7]
+    try:
+        folder, count = write_statements(home, period)
+    except NoCommissionData as error:
+        if config.period:  # asked for explicitly: fail, as `salesops statements` does
+            raise
+        # the build's own month: a company without commissions yet must still build
+        context.log.warning(str(error))
+        return dg.MaterializeResult(metadata={"period": period, "statements": 0, "note": str(error)})
+    context.log.info(f"wrote {count} commission statement(s) for {period} to {folder}")
+    return dg.MaterializeResult(
+        metadata={"period": period, "statements": count, "folder": dg.MetadataValue.path(str(folder))}
     )

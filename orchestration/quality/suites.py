@@ -48,7 +48,6 @@ from __future__ import annotations
 import contextlib
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -136,8 +135,6 @@ def _quote(identifier: str) -> str:
 def _gx_data_source(database: Path, schemas: list[str]):
     """One ephemeral GX context and one read-only SQL data source on the working database,
     whose connection searches the marts' schemas first."""
-    # GX reads this when it is imported; no usage statistics leave the machine.
-    os.environ["GX_ANALYTICS_ENABLED"] = "false"
     import great_expectations as gx
     import sqlalchemy as sa
     from great_expectations.compatibility import pydantic
@@ -203,7 +200,7 @@ def _gx_data_source(database: Path, schemas: list[str]):
         mode="ephemeral",
         project_config=DataContextConfig(
             store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
-            analytics_enabled=False,
+            analytics_enabled=False,  # no usage statistics leave the machine
             progress_bars=ProgressBarsConfig(globally=False),
         ),
     )

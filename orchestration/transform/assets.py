@@ -7,7 +7,7 @@ graph runs landing files -> raw -> staging -> marts -> published.
 
 
 import contextlib
-import os
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -28,7 +28,7 @@ from orchestration.quality.failures import (
     store_failing_rows,
 )
 from orchestration.resources import Warehouse
-from orchestration.transform.project import dbt_project
+from orchestration.transform.project import dbt_manifest, dbt_project
 
 
 class SalesOpsTranslator(DagsterDbtTranslator):
@@ -59,6 +59,13 @@ def dbt_build_args() -> list[str]:
     return ["build", "--exclude-resource-type", "unit_test"]
 
 
+def warehouse_vars(database: Path) -> list[str]:
+    """The dbt arguments that point dbt's profile (dbt_project/profiles.yml) at the working
+    database of the run's warehouse resource. One value per home, so builds of a home keep
+    parsing only what changed."""
+    return ["--vars", json.dumps({"salesops_warehouse": str(database)})]
+
+
 def record_as_of(con, as_of: date | None) -> None:
     """Record the day this build describes where macros/as_of.sql reads it: raw._build_as_of
     (no day configured or landed: the latest day loaded)."""
@@ -78,7 +85,7 @@ def dbt_target_path(home: Path) -> Path:
 
 
 @dbt_assets(
-    manifest=dbt_project.manifest_path,
+    manifest=dbt_manifest(),  # the one cached load, shared with quality and publish
     project=dbt_project,
     dagster_dbt_translator=translator,
 )
@@ -91,13 +98,11 @@ def dbt_models(
     context.log.info(f"dbt build of {warehouse.database_path} as of {as_of}")
     with warehouse.connect() as con:
         record_as_of(con, as_of)
-    # profiles.yml reads the database path from here, so dbt writes the warehouse this run
-    # was configured with.
-    os.environ["SALESOPS_WAREHOUSE"] = str(warehouse.database_path)
     log_path = dbt_log_path(Path(warehouse.home), context.run.run_id)
     context.log.info(f"dbt's output: {log_path}")
     invocation = dbt.cli(
-        dbt_build_args(),
+        # dbt writes the warehouse this run was configured with
+        [*dbt_build_args(), *warehouse_vars(warehouse.database_path)],
         context=context,
         raise_on_error=False,
         target_path=dbt_target_path(Path(warehouse.home)),
