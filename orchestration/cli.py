@@ -325,6 +325,12 @@ def _docs(args: argparse.Namespace) -> int:
     return docs(args.home.resolve(), args.out, args.port)
 
 
+def _metrics(args: argparse.Namespace) -> int:
+    from orchestration.metrics import metrics
+
+    return metrics(args)
+
+
 def _contracts(args: argparse.Namespace) -> int:
     from orchestration.ingest.contracts import dbt_sources_yaml, load_contracts
 
@@ -404,6 +410,21 @@ def main(argv: list[str] | None = None) -> int:
     dcs.add_argument("--out", type=Path, help="write the static site to this folder instead of serving it")
     dcs.add_argument("--port", type=int, default=8080)
     dcs.set_defaults(func=_docs)
+
+    mtr = sub.add_parser(
+        "metrics", help="query the metric definitions (MetricFlow) on a home's publication"
+    )
+    mtr.add_argument("--home", type=Path, default=Path("var"), help="warehouse home (default ./var)")
+    mtr.add_argument("--metrics", action="append", required=True,
+                     help="metric names, comma-separated (models/marts/semantic)")
+    mtr.add_argument("--group-by", action="append",
+                     help="e.g. metric_time__month, metric_time__fiscal_quarter, account__segment")
+    mtr.add_argument("--where", action="append",
+                     help="e.g. \"{{ Dimension('attainment_row__team') }} = 'EMEA Sales'\"")
+    mtr.add_argument("--order", action="append", help="e.g. -metric_time__month (newest first)")
+    mtr.add_argument("--limit", type=int)
+    mtr.add_argument("--csv", type=Path, help="write the result to this CSV file")
+    mtr.set_defaults(func=_metrics)
 
     con = sub.add_parser("contracts", help="check (or rewrite) the dbt sources against contracts.yml")
     con.add_argument("--write-dbt-sources", action="store_true")

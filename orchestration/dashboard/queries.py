@@ -94,8 +94,9 @@ def teams(publication: Path) -> list[str]:
 
 
 def segments(publication: Path) -> list[str]:
-    return _values(publication / BI_FILE, "select distinct segment from marts.dim_account "
-               "where segment is not null order by 1")
+    """The account segments of the funnel (without its 'all' rows)."""
+    return _values(publication / BI_FILE, "select distinct segment from marts.fct_funnel "
+                   "where segment <> 'all' order by 1")
 
 
 # -------------------------------------------------------------------------------- sales
@@ -153,8 +154,9 @@ def share_at_quota(publication: Path, period_type: str, team_list: list[str] | N
 
 def funnel(publication: Path, since: date, until: date, segment_list: list[str] | None) -> pd.DataFrame:
     """Stage conversion (reached k+1 / reached k) and days in stage (mean weighted by the
-    transitions measured) of the opportunities created in the cohort months chosen."""
-    where, params = _in("segment", segment_list)
+    transitions measured) of the opportunities created in the cohort months chosen; all
+    segments are the mart's segment 'all' rows."""
+    where, params = _in("segment", segment_list or ["all"])
     return bi(publication, f"""
         select stage_order, stage_name, any_value(next_stage_name) as next_stage_name,
             sum(reached_count) as reached,
