@@ -8,9 +8,12 @@ newer version on every run (nothing may reach the network at run time).
 
 from __future__ import annotations
 
-import os
+import json
 import sys
+import tempfile
 from pathlib import Path
+
+import yaml
 
 from orchestration.publish.publisher import BI_FILE, MANIFEST_FILE
 from orchestration.transform.project import DBT_PROJECT_DIR, prepare_manifest
@@ -27,18 +30,30 @@ def query(home: Path, metrics: list[str], group_by: list[str], where: list[str],
     if not (published / MANIFEST_FILE).exists():
         raise FileNotFoundError(f"no publication in {Path(home).resolve()}: build one with "
                                 f"`salesops build --home {home}`")
-    prepare_manifest()  # target/semantic_manifest.json, which MetricFlow reads
-    # profiles.yml's `published` target: the publication of this page of history, read-only.
-    os.environ.update(SALESOPS_DBT_TARGET="published",
-                      SALESOPS_PUBLISHED_BI=str((published / BI_FILE).resolve()))
-    config = CLIConfiguration()
-    config.setup(dbt_profiles_path=DBT_PROJECT_DIR, dbt_project_path=DBT_PROJECT_DIR,
-                 configure_file_logging=False)
-    request = MetricFlowQueryRequest.create(
-        metric_names=metrics, group_by_names=group_by or None, where_constraints=where or None,
-        order_by_names=order or None, limit=limit,
-    )
-    return config.mf.query(mf_request=request).result_df
+    semantic = json.loads(prepare_manifest().with_name("semantic_manifest.json").read_text())
+    # The working database's name, as dbt parsed it into every relation (one name).
+    (database,) = {model["node_relation"]["database"] for model in semantic["semantic_models"]}
+    with tempfile.TemporaryDirectory(prefix="salesops-metrics-") as profiles:
+        # A profile of its own, never the project's: an in-memory database with the
+        # publication's bi.duckdb attached read-only under the working database's name, so
+        # the manifest's relations (warehouse.marts.*) resolve to the published marts.
+        (Path(profiles) / "profiles.yml").write_text(yaml.safe_dump({"salesops": {
+            "target": "published",
+            "outputs": {"published": {
+                "type": "duckdb", "path": ":memory:", "threads": 1,
+                "attach": [{"path": str((published / BI_FILE).resolve()), "alias": database,
+                            "read_only": True}],
+                "settings": {"TimeZone": "UTC"},
+            }},
+        }}))
+        config = CLIConfiguration()
+        config.setup(dbt_profiles_path=Path(profiles), dbt_project_path=DBT_PROJECT_DIR,
+                     configure_file_logging=False)
+        request = MetricFlowQueryRequest.create(
+            metric_names=metrics, group_by_names=group_by or None, where_constraints=where or None,
+            order_by_names=order or None, limit=limit,
+        )
+        return config.mf.query(mf_request=request).result_df
 
 
 def metrics(args) -> int:
