@@ -245,10 +245,11 @@ def health(home: Path, restricted: bool) -> None:
     c2.metric("Published at", str(info.get("published_at")))
     c3.metric("Marts that passed every check",
               f"{int((marts[failing].sum(axis=1) == 0).sum()) if failing else len(marts)} of {len(marts)}")
+    # Small tables, shown whole (st.table) so every figure is on the page at once.
     st.subheader("Sources")
-    st.dataframe(q.sources_health(info), hide_index=True)
+    st.table(q.sources_health(info).set_index("source"))
     st.subheader("Checks per mart")
-    st.dataframe(marts, hide_index=True)
+    st.table(marts.set_index("mart"))
     if info.get("skipped"):
         st.warning(f"Skipped in this publication: {info['skipped']}")
 
