@@ -16,6 +16,7 @@ import http.server
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -117,12 +118,20 @@ def _warn(site: Path) -> None:
 def serve(site: Path, port: int) -> None:
     """Serve the site on 127.0.0.1 until Ctrl-C."""
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
-        print(f"dbt docs on http://127.0.0.1:{port} (Ctrl-C stops)", file=sys.stderr, flush=True)
-        try:
+
+    def stop(_signum, _frame):
+        raise KeyboardInterrupt
+
+    # SIGTERM stops it like Ctrl-C, so the temporary site is removed either way.
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as server:
+            print(f"dbt docs on http://127.0.0.1:{port} (Ctrl-C stops)", file=sys.stderr, flush=True)
             server.serve_forever()
-        except KeyboardInterrupt:
-            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def docs(home: Path, out: Path | None, port: int) -> int:

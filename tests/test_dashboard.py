@@ -87,17 +87,28 @@ def open_page(page, url: str, title: str, screenshot: str) -> str:
     page.goto(url)
     page.get_by_role("heading", name=title, level=1).wait_for(timeout=LOAD_TIMEOUT_MS)
     # The status widget ("Running...") is there while the page's script runs.
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+    page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')",
                            timeout=LOAD_TIMEOUT_MS)
     page.wait_for_timeout(500)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{screenshot}.png"), full_page=True)
+    shoot(page, screenshot)
     text = page.locator("body").inner_text()
     errors = page.locator('[data-testid="stException"]')
     assert errors.count() == 0, errors.first.inner_text()
     assert "Traceback" not in text
     assert "no publication" not in text
     return text
+
+
+def shoot(page, name: str) -> None:
+    """A screenshot of the whole page: Streamlit scrolls inside its main block, so the
+    viewport is made as tall as that block for the picture."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    height = page.evaluate("() => document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 15000)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    page.set_viewport_size(size)
 
 
 def metric(page, label: str) -> str:
@@ -213,9 +224,9 @@ def test_finance_page_reconciles_and_opens_the_reps_statement(generated_home, br
         page.keyboard.press("Enter")
         statement = page.frame_locator("iframe").locator("body")
         statement.get_by_text(full_name).first.wait_for(timeout=LOAD_TIMEOUT_MS)
-        page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        page.wait_for_function("() => !document.querySelector('[data-testid=stStatusWidget]')",
                                timeout=LOAD_TIMEOUT_MS)
-        page.screenshot(path=str(SCREENSHOTS / "finance-statement.png"), full_page=True)
+        shoot(page, "finance-statement")
         assert str(generated_home / "statements" / month / f"{employee_id}.html") in page.locator("body").inner_text()
         page.close()
 

@@ -34,9 +34,10 @@ def money(value: Any) -> str:
     return f"{float(value):,.0f}"
 
 
-def _publication(home: Path) -> Path | None:
-    """The publication this page view shows, with its as-of day in the caption; None (and a
-    message saying how to make one) when the home has none."""
+def _publication(home: Path, title: str) -> Path | None:
+    """The page's title, and the publication this page view shows, with its as-of day in
+    the caption; None (and a message saying how to make one) when the home has none."""
+    st.title(title)
     try:
         publication = q.current(home)
     except q.NoPublication as missing:
@@ -63,8 +64,7 @@ def _percent_axis(figure) -> None:
 
 # -------------------------------------------------------------------------------- Sales
 def sales(home: Path) -> None:
-    st.title("Sales")
-    publication = _publication(home)
+    publication = _publication(home, "Sales")
     if publication is None:
         return
     latest = q.latest_complete_attainment(publication, "quarter")
@@ -123,6 +123,15 @@ def sales(home: Path) -> None:
 
     st.subheader("Open pipeline and coverage (latest snapshot)")
     pipeline = q.pipeline_coverage(publication, period_type, team_list)
+    if not pipeline.empty:
+        columns = st.columns(len(pipeline))
+        for column, row in zip(columns, pipeline.itertuples()):
+            column.metric(f"Coverage of the {period_type} from {row.period_start}",
+                          "–" if pd.isna(row.coverage_ratio) else f"{row.coverage_ratio:.2f}x",
+                          help=f"open pipeline {money(row.open_pipeline_amount)} on {row.snapshot_date}")
+        long = pipeline.melt(id_vars=["period_start"], value_vars=["open_pipeline_amount", "won_amount", "quota_amount"],
+                             var_name="measure", value_name="amount")
+        st.plotly_chart(px.bar(long, x="period_start", y="amount", color="measure", barmode="group"))
     st.dataframe(pipeline, hide_index=True)
 
     st.subheader("Win rate and sales cycle by segment")
@@ -144,8 +153,7 @@ def _month_end(month_start: date) -> date:
 
 # ------------------------------------------------------------------------------- People
 def people(home: Path) -> None:
-    st.title("People")
-    publication = _publication(home)
+    publication = _publication(home, "People")
     if publication is None:
         return
     f1, f2 = st.columns(2)
@@ -189,8 +197,7 @@ def people(home: Path) -> None:
 
 # ----------------------------------------------------------------------------- Forecast
 def forecast(home: Path) -> None:
-    st.title("Forecast")
-    publication = _publication(home)
+    publication = _publication(home, "Forecast")
     if publication is None:
         return
     f1, f2 = st.columns(2)
@@ -233,18 +240,21 @@ def forecast(home: Path) -> None:
 
 # -------------------------------------------------------------------------- Data health
 def health(home: Path, restricted: bool) -> None:
-    st.title("Data health")
-    publication = _publication(home)
+    publication = _publication(home, "Data health")
     if publication is None:
         return
     info = q.manifest(publication)
     marts = q.marts_health(info, restricted)
-    failing = [c for c in marts.columns if c not in ("mart", "file", "rows", "passed")]
+    others = [c for c in marts.columns if c not in ("mart", "file", "rows", "passed")]
+    flagged = marts[marts[others].sum(axis=1) > 0] if others else marts.iloc[0:0]
+    published_at = pd.Timestamp(info.get("published_at")).tz_convert("UTC")
     c1, c2, c3 = st.columns(3)
     c1.metric("As of", str(info.get("as_of")))
-    c2.metric("Published at", str(info.get("published_at")))
-    c3.metric("Marts that passed every check",
-              f"{int((marts[failing].sum(axis=1) == 0).sum()) if failing else len(marts)} of {len(marts)}")
+    c2.metric("Published at (UTC)", f"{published_at:%Y-%m-%d %H:%M}")
+    c3.metric("Marts without a warning or failed check", f"{len(marts) - len(flagged)} of {len(marts)}")
+    for row in flagged.itertuples():
+        counts = ", ".join(f"{getattr(row, c)} {c}" for c in others if getattr(row, c))
+        st.warning(f"{row.mart}: {counts} (the run's output and HOME/logs say which check)")
     # Small tables, shown whole (st.table) so every figure is on the page at once.
     st.subheader("Sources")
     st.table(q.sources_health(info).set_index("source"))
@@ -272,8 +282,7 @@ def statement_file(home: Path, employee_id: str, period_start: date, period_end:
 
 
 def finance(home: Path) -> None:
-    st.title("Finance: commission reconciliation")
-    publication = _publication(home)
+    publication = _publication(home, "Finance: commission reconciliation")
     if publication is None:
         return
     starts = q.reconciliation_periods(publication)
