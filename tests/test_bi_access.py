@@ -89,6 +89,16 @@ def test_docs_never_wait_on_a_running_build(handmade_baseline, tmp_path, capsys)
     assert not (tmp_path / "site").exists()
 
 
+def salesops_metrics(home: Path, out: Path, *args: str) -> list[dict[str, str]]:
+    """`salesops metrics ... --csv out` in its own process, as a user runs it; the rows."""
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("salesops")), "metrics", "--home", str(home), *args, "--csv", str(out)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return list(csv.DictReader(out.open()))
+
+
 def test_metrics_give_the_hand_computed_attainment_of_the_handmade_landing(handmade_baseline, tmp_path):
     # tests/fixtures/handmade: E_AE1 and E_AE2 each have a Q1 2025 quarterly quota of 30,000
     # (10,000 a month), past their ramp (quota_share 1). o1 (1,000 USD, won 2025-02-20) is
@@ -96,28 +106,27 @@ def test_metrics_give_the_hand_computed_attainment_of_the_handmade_landing(handm
     # 2025-02-28, but the quarterly quota row starts before that, so its March third counts.
     # So: January 0 / 20,000; February 1,000 / 20,000 = 5%; March 2,100 / 20,000 = 10.5%;
     # the quarter 3,100 / 60,000.
-    out = tmp_path / "metrics.csv"
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("salesops")), "metrics", "--home", str(handmade_baseline / "home"),
-         "--metrics", "bookings,ramp_adjusted_attainment", "--group-by", "metric_time__month",
-         "--order", "metric_time__month", "--csv", str(out)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    rows = [(r["metric_time__month"][:10], float(r["bookings"]), float(r["ramp_adjusted_attainment"]))
-            for r in csv.DictReader(out.open())]
-    assert rows == [("2025-01-01", 0.0, 0.0), ("2025-02-01", 1000.0, pytest.approx(0.05)),
-                    ("2025-03-01", 2100.0, pytest.approx(0.105))]
+    home = handmade_baseline / "home"
+    rows = salesops_metrics(home, tmp_path / "months.csv", "--metrics", "bookings,ramp_adjusted_attainment",
+                            "--group-by", "metric_time__month", "--order", "metric_time__month")
+    assert [(r["metric_time__month"][:10], float(r["bookings"]), float(r["ramp_adjusted_attainment"]))
+            for r in rows] == [("2025-01-01", 0.0, 0.0), ("2025-02-01", 1000.0, pytest.approx(0.05)),
+                               ("2025-03-01", 2100.0, pytest.approx(0.105))]
+    rows = salesops_metrics(home, tmp_path / "quarter.csv", "--metrics", "ramp_adjusted_attainment",
+                            "--group-by", "metric_time__fiscal_quarter")
+    assert [float(r["ramp_adjusted_attainment"]) for r in rows] == [pytest.approx(3100 / 60000)]
 
-    done = subprocess.run(
-        [str(Path(sys.executable).with_name("salesops")), "metrics", "--home", str(handmade_baseline / "home"),
-         "--metrics", "ramp_adjusted_attainment", "--group-by", "metric_time__fiscal_quarter",
-         "--csv", str(out)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    ((quarter,),) = [[float(r["ramp_adjusted_attainment"])] for r in csv.DictReader(out.open())]
-    assert quarter == pytest.approx(3100 / 60000)
+
+def test_turnover_metric_gives_the_hand_computed_rate_and_none_before_the_hr_history(handmade_baseline, tmp_path):
+    # tests/fixtures/handmade/hr: E_MGR (hired 2023), E_AE1 (2024-01-08) and E_AE2
+    # (2024-09-02, last day 2025-02-28). February 2025: opening 3, closing 2, one separation:
+    # 1 / 2.5 = 40%. March: 0 / 2. The HR history shows separations from February (the month
+    # of the earliest termination, before the first HR landing day 2025-03-01), so no month
+    # before it has a rate.
+    rows = salesops_metrics(handmade_baseline / "home", tmp_path / "turnover.csv", "--metrics", "turnover_rate",
+                            "--group-by", "metric_time__month", "--order", "metric_time__month")
+    assert [(r["metric_time__month"][:10], float(r["turnover_rate"])) for r in rows] == [
+        ("2025-02-01", pytest.approx(0.4)), ("2025-03-01", 0.0)]
 
 
 def test_sqlalchemy_reads_the_publication_read_only(handmade_baseline):

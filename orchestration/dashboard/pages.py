@@ -166,6 +166,9 @@ def people(home: Path) -> None:
             segment_list = st.multiselect(segment_type.capitalize(), q.turnover_segments(publication, segment_type),
                                           key="people_segments", placeholder=f"All {segment_type}s") or None
     months = q.turnover(publication, segment_type, segment_list)
+    if not months.empty:
+        st.caption(f"From {months['month_start'].min():%Y-%m}, the first month whose separations the HR "
+                   "history can show (fct_rep_turnover.separations_recorded_from).")
     complete = months[months["is_month_complete"]]
     if not complete.empty:
         last = complete.iloc[-1]

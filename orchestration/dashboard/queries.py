@@ -212,7 +212,9 @@ def win_rate_by_segment(publication: Path, since: date, until: date) -> pd.DataF
 # ------------------------------------------------------------------------------- people
 def turnover(publication: Path, segment_type: str, segment_list: list[str] | None) -> pd.DataFrame:
     """Monthly turnover of one segmentation (company, team or role): rates as published for
-    a single segment, else separations / average headcount summed over the segments."""
+    a single segment, else separations / average headcount summed over the segments. Only
+    the months whose separations the HR history can show (has_separation_history; before
+    them the mart publishes no rate, and counts are lower bounds)."""
     where, params = _in("segment", segment_list)
     return bi(publication, f"""
         select month_start, is_month_complete,
@@ -224,7 +226,7 @@ def turnover(publication: Path, segment_type: str, segment_list: list[str] | Non
             sum(separations) / nullif(sum(average_headcount), 0) as turnover_rate,
             case when count(*) = 1 then any_value(turnover_rate_t12m) end as turnover_rate_t12m
         from marts.fct_rep_turnover
-        where segment_type = ? and {where}
+        where segment_type = ? and has_separation_history and {where}
         group by all order by month_start""", [segment_type, *params])
 
 
