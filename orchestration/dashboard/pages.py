@@ -111,9 +111,10 @@ def sales(home: Path) -> None:
     segment_list = st.multiselect("Segment", q.segments(publication), key="sales_segments",
                                   placeholder="All segments") or None
     months = q.periods(publication, "month")[::-1]
-    cohort = st.select_slider("Months (created, for the funnel; closed, for win rate and cycle)",
-                              options=months, value=(months[0], months[-1]),
-                              key="sales_months") if months else None
+    cohort = (months[0], months[-1]) if months else None
+    if len(months) > 1:  # a slider needs two ends
+        cohort = st.select_slider("Months (created, for the funnel; closed, for win rate and cycle)",
+                                  options=months, value=cohort, key="sales_months")
     if cohort:
         stages = q.funnel(publication, cohort[0], cohort[1], segment_list)
         c1, c2 = st.columns(2)
