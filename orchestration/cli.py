@@ -77,6 +77,24 @@ def _forget(args: argparse.Namespace) -> int:
     return 0
 
 
+def _dashboard(args: argparse.Namespace) -> int:
+    from orchestration.dashboard.serve import serve
+
+    return serve(args.home, args.port, args.restricted)
+
+
+def _docs(args: argparse.Namespace) -> int:
+    from orchestration.docs import docs
+
+    return docs(args.home.resolve(), args.out, args.port)
+
+
+def _metrics(args: argparse.Namespace) -> int:
+    from orchestration.metrics import metrics
+
+    return metrics(args)
+
+
 def _contracts(args: argparse.Namespace) -> int:
     from orchestration.ingest.contracts import dbt_sources_files
 
@@ -139,6 +157,34 @@ def main(argv: list[str] | None = None) -> int:
     fgt.add_argument("--day", required=True, type=date.fromisoformat, help="YYYY-MM-DD")
     fgt.add_argument("--home", type=Path, default=Path("var"), help="warehouse home (default ./var)")
     fgt.set_defaults(func=_forget)
+
+    dsh = sub.add_parser("dashboard", help="serve the BI dashboard of a home's publication on 127.0.0.1")
+    dsh.add_argument("--home", type=Path, default=Path("var"), help="warehouse home (default ./var)")
+    dsh.add_argument("--port", type=int, default=8501)
+    dsh.add_argument("--restricted", action="store_true",
+                     help="add the Finance page (restricted.duckdb: rep names, commissions)")
+    dsh.set_defaults(func=_dashboard)
+
+    dcs = sub.add_parser("docs", help="generate the dbt docs site (with the catalog) and serve it")
+    dcs.add_argument("--home", type=Path, default=Path("var"), help="warehouse home (default ./var)")
+    dcs.add_argument("--out", type=Path, help="write the static site to this folder instead of serving it")
+    dcs.add_argument("--port", type=int, default=8080)
+    dcs.set_defaults(func=_docs)
+
+    mtr = sub.add_parser(
+        "metrics", help="query the metric definitions (MetricFlow) on a home's publication"
+    )
+    mtr.add_argument("--home", type=Path, default=Path("var"), help="warehouse home (default ./var)")
+    mtr.add_argument("--metrics", action="append", required=True,
+                     help="metric names, comma-separated (models/marts/semantic)")
+    mtr.add_argument("--group-by", action="append",
+                     help="e.g. metric_time__month, metric_time__fiscal_quarter, account__segment")
+    mtr.add_argument("--where", action="append",
+                     help="e.g. \"{{ Dimension('attainment_row__team') }} = 'EMEA Sales'\"")
+    mtr.add_argument("--order", action="append", help="e.g. -metric_time__month (newest first)")
+    mtr.add_argument("--limit", type=int)
+    mtr.add_argument("--csv", type=Path, help="write the result to this CSV file")
+    mtr.set_defaults(func=_metrics)
 
     con = sub.add_parser("contracts", help="check (or rewrite) the dbt sources against contracts.yml")
     con.add_argument("--write-dbt-sources", action="store_true")
