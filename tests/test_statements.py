@@ -262,6 +262,7 @@ def test_the_command_writes_the_statements_and_fails_clearly_without_a_publicati
     assert main(["statements", "--period", "2025-03", "--home", str(home)]) == 0
     assert "2 statement(s) for 2025-03" in capsys.readouterr().out
     assert (home / "statements" / "2025-03" / "index.html").exists()
+    assert (home / "statements" / "2025-03" / "E1.pdf").read_bytes().startswith(b"%PDF-")
     assert main(["statements", "--period", "2025-03", "--home", str(tmp_path / "empty")]) == 2
     assert "no published restricted database" in capsys.readouterr().err
     assert main(["statements", "--period", "March", "--home", str(home)]) == 2
@@ -277,9 +278,13 @@ def test_the_dagster_asset_writes_the_month_of_the_publication(home):
         resources={"warehouse": Warehouse(home=str(home), landing=str(home / "landing"))},
     )
     assert result.success
-    # publication.json says as of 2025-03-20: the March statements.
-    assert sorted(p.name for p in (home / "statements" / "2025-03").iterdir()) == [
-        "E1.csv", "E1.html", "E1.pdf", "S1.csv", "S1.html", "S1.pdf", "index.csv", "index.html"]
+    # publication.json says as of 2025-03-20: the March statements; the build writes no PDFs
+    # (the statements command does), and its index links none.
+    folder = home / "statements" / "2025-03"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "E1.csv", "E1.html", "S1.csv", "S1.html", "index.csv", "index.html"]
+    assert ".pdf" not in (folder / "index.html").read_text()
+    assert {row["pdf"] for row in csv.DictReader((folder / "index.csv").open())} == {""}
     (materialization,) = result.get_asset_materialization_events()
     assert materialization.materialization.metadata["statements"].value == 2
 

@@ -273,12 +273,12 @@ def statement_file(home: Path, employee_id: str, period_start: date, period_end:
     """The statement `salesops statements` wrote for this rep covering the plan period,
     if any: HOME/statements/<YYYY-MM>/<employee>.html for a month inside the period, the
     latest such month first."""
-    from orchestration.statements import _safe_name
+    from orchestration.publish.statements import statement_path
 
     month = pd.Timestamp(period_end).to_period("M")
     first = pd.Timestamp(period_start).to_period("M")
     while month >= first:
-        path = Path(home) / "statements" / f"{month:%Y-%m}" / f"{_safe_name(employee_id)}.html"
+        path = statement_path(home, month.to_timestamp().date(), employee_id)
         if path.exists():
             return path
         month -= 1

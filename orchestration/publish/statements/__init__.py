@@ -20,7 +20,8 @@ may be writing) - the commission marts, and the rep's and the plan's names from
 - `<employee_id>.html`: the same for people - plain HTML, its style sheet inlined, no script,
   nothing fetched; rendered from templates/ by Jinja2 with autoescape, so no value is ever read
   as markup;
-- `<employee_id>.pdf`: that same page as PDF (WeasyPrint), the copy finance files;
+- `<employee_id>.pdf`: that same page as PDF (WeasyPrint), the copy finance files: written
+  by `salesops statements`, not by the daily build (about 0.15 s of layout a rep);
 - `index.csv` and `index.html`: one row per rep, with links to its files, and a totals row (computed, paid
   and variance summed over the reps; record = total in the CSV). Money in the HTML has
   thousands separators; the CSV keeps plain numbers (12345.67).
@@ -30,7 +31,7 @@ Commissions: Reconciliation); every statement and the index say so.
 
 A month whose plan periods hold no commission data in the publication writes nothing and raises
 NoCommissionData (`salesops statements` exits 2); the Dagster asset, which writes the as-of
-month's statements on every build, reports it as a warning instead of failing the build.
+month's statements (CSV and HTML) on every build, reports it as a warning instead of failing the build.
 
 The files are a function of the publication they were read from (its as-of day and run are
 printed on every statement), so writing them twice gives the same files.
@@ -48,7 +49,7 @@ from orchestration.publish.statements.model import (
     period_label,
 )
 from orchestration.publish.statements.read import read_statements
-from orchestration.publish.statements.write import write_statements
+from orchestration.publish.statements.write import statement_path, write_statements
 
 __all__ = [
     "NoCommissionData",
@@ -57,5 +58,6 @@ __all__ = [
     "parse_month",
     "period_label",
     "read_statements",
+    "statement_path",
     "write_statements",
 ]

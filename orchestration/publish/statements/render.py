@@ -346,7 +346,7 @@ def statement_html(statement: Statement, publication: dict[str, Any]) -> str:
 
 
 # ----------------------------------------------------------------------------------- index
-def index_rows(statements: list[Statement]) -> list[dict[str, str]]:
+def index_rows(statements: list[Statement], pdf: bool = True) -> list[dict[str, str]]:
     """One row per rep (record = rep), then the totals over the reps (record = total):
     computed, paid and variance summed. Plain numbers (12345.67)."""
     rows = []
@@ -364,7 +364,7 @@ def index_rows(statements: list[Statement]) -> list[dict[str, str]]:
             "reason": ", ".join(reasons),
             "csv": f"{name}.csv",
             "html": f"{name}.html",
-            "pdf": f"{name}.pdf",
+            "pdf": f"{name}.pdf" if pdf else "",
             "employee_name": s.employee_name or "",
             "plan_names": "; ".join(p.plan_name or "" for p in s.periods),
             "matched_tolerance": str(MATCH_TOLERANCE),
@@ -396,7 +396,7 @@ def index_html(statements: list[Statement], rows: list[dict[str, str]], month: d
     for s, r in zip(statements, reps):
         who = f"{s.employee_name} ({s.employee_id})" if s.employee_name else s.employee_id
         table_rows.append([
-            _cell(who, href=_href(r["html"]), links=[("csv", _href(r["csv"])), ("pdf", _href(r["pdf"]))]),
+            _cell(who, href=_href(r["html"]), links=[(kind, _href(r[kind])) for kind in ("csv", "pdf") if r[kind]]),
             "; ".join(_period_heading(p) for p in s.periods),
             _money(s.computed), _money(s.paid), _money(s.variance),
             _status_text(s.status, s.variance), r["reason"],
