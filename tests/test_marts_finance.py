@@ -380,7 +380,8 @@ def test_the_statements_of_a_closed_month_trace_the_total_to_the_deals(closing):
     assert main(["statements", "--period", "2025-03", "--home", str(home)]) == 0
     folder = home / "statements" / "2025-03"
     assert sorted(p.name for p in folder.iterdir()) == [
-        "E_AE1.csv", "E_AE1.html", "E_AE2.csv", "E_AE2.html", "index.csv", "index.html"]
+        "E_AE1.csv", "E_AE1.html", "E_AE1.pdf", "E_AE2.csv", "E_AE2.html", "E_AE2.pdf",
+        "index.csv", "index.html"]
     with (folder / "E_AE1.csv").open() as fh:
         rows = list(csv.DictReader(fh))
     lines = [r for r in rows if r["record"] == "line"]
