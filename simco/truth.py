@@ -250,10 +250,11 @@ class Truth:
                 }
                 for s in sim.payroll.spifs
             ],
-            "rehires": self.rehires,
+            # planned with their quarter; listed once their day is in the files (by `end`)
+            "rehires": [r for r in self.rehires if r["rehired"]["hire_date"] <= iso_date(sim.end)],
             "events": {
-                "promotions": self.promotions,
-                "hires": len([h for h in self.hires]),
+                "promotions": [p for p in self.promotions if p["effective_date"] <= iso_date(sim.end)],
+                "hires": sum(1 for h in self.hires if h["hire_date"] <= iso_date(sim.end)),
                 "counters_in_span": {
                     k: sum(1 for kind, day in sim.counted if kind == k and day <= sim.end) for k in sim.counters
                 },
