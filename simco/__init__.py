@@ -9,6 +9,15 @@ command line is ``salesops generate`` or ``python -m simco`` (the same one: ``--
 The same arguments give byte-identical output (every random draw comes from
 ``random.Random(f"{seed}:<purpose>")`` streams; no clock, no hash order).
 
+The output is prefix-stable: the same arguments with a later ``end`` write byte-identical
+files for every day up to the earlier ``end`` (the future never leaks into the past), so
+"the same company, one day later" exists. The simulation never reads ``end``: the day loop
+stops there and the ground truth describes the files as of it. The planted cases (forced HR
+events and reversals, the mid-year accelerator plan and realignment, SPIFs, closed_period
+rows, payroll errors) are placed in a notional year from ``start`` (start + 364 days), FX
+walks on one stream per currency, and a reversal or payout after ``end`` is planned as if
+the run went on (it just never lands).
+
 Layout
 ------
 ``<out>/<source>/<YYYY-MM-DD>/<table>.csv`` for the sources crm, hr and comp. The
@@ -59,9 +68,10 @@ The simulated world
   included) submits ``commit`` and ``best_case`` for the current month and quarter.
   Each forecaster has a bias b ~ N(0, 0.15) (clipped to +-0.45); the commit is
   (1 + b) x actual x (1 + noise), the noise's sd shrinking from 0.27 in week 1 to
-  0.02 in the last week, where actual is METRICS.md's over the written files: own
-  credited bookings, plus those of everyone below the forecaster in the HR tree on
-  the period's last day and of leavers who were below them on their last day.
+  0.02 in the last week, where actual is METRICS.md's over the deals that stay won
+  (a planned reversal is left out, whenever it lands): own credited bookings, plus
+  those of everyone below the forecaster in the HR tree on the period's last day and
+  of leavers who were below them on their last day.
   Best case is above commit.
 * HR: hires (backfills 21-75 days after a leaver, growth hires), pre-boarding
   (the employee row lands 3-10 days before ``hire_date``, its ``crm_user_id`` on
@@ -71,9 +81,9 @@ The simulated world
   including early attrition (< 180 days); ``termination_date`` is the last day
   worked. Quarterly-plan reps (AE, AM) leave only in a quarter's last month, and no
   separation falls 170-190 days after hire, so no rule is near its edge.
-* Rehires (``rehires``, default 1): the first SDR or BDR who leaves voluntarily within
-  [start, end] and whose backfill starts at least 60 days before ``end`` comes back as that
-  backfill: a new ``employee_id`` with the same ``crm_user_id``, name and e-mail (METRICS.md,
+* Rehires (``rehires``, default 1): the first SDR or BDR who leaves voluntarily on or
+  after ``start`` and whose backfill starts at least 60 days before the planting year ends
+  (start + 364) comes back as that backfill: a new ``employee_id`` with the same ``crm_user_id``, name and e-mail (METRICS.md,
   Reps and rehires); the CRM user is reactivated. Every random draw of the backfill is made
   as without the rehire, so only the rehired person's rows differ from ``rehires=0``.
 * Comp: plans per role and currency (monthly for SDRs, quarterly for AEs and AMs;
@@ -100,7 +110,8 @@ Ground truth (``_ground_truth.json``, sorted keys)
     forecaster CRM user id -> b, for everyone who submitted.
 ``forecast_realized_bias``
     user id -> periods and sum(last commit) / sum(actual) - 1 over the periods
-    starting by ``end`` with a positive actual (actual as planned by the generator).
+    starting by ``end`` with a positive actual (actual as of ``end``: the planned actual
+    plus the deals reversed after ``end``, still won in the files).
 ``turnover``
     one row per calendar month of [start, end], company level, per METRICS.md from
     the HR rows landed by ``end``: month (YYYY-MM), opening_headcount,
@@ -112,7 +123,8 @@ Ground truth (``_ground_truth.json``, sorted keys)
     rows as paid; none for missing; both for duplicate), currency, paid_date,
     expected and paid (USD: computed per METRICS.md, and the payout rows at the paid
     date's rate), expected_in_currency, paid_in_currency, clawback_opportunities.
-    About one of each kind per 40 reps, all paid within [start, end].
+    About one of each kind per 40 reps, planted in the planting year; listed when
+    paid by ``end`` (a later planted error is not in the files yet).
 ``commission_reconciliation``
     every rep and plan period the generator closed by ``end`` with deals or
     clawbacks: plan_id, closes_on (the period's last day or a counting
@@ -140,7 +152,8 @@ Ground truth (``_ground_truth.json``, sorted keys)
 ``spifs``
     spif_id, start_date, end_date, opportunity_type, amount_per_deal, currency.
 ``events``
-    promotions (employee_id, effective_date, from, to), hires (count) and
+    promotions (employee_id, effective_date, from, to) and hires (count) dated by
+    ``end``, and
     counters_in_span, events dated in [start, end]: promotion, transfer (to a
     vacant territory), team_transfer (a change of team), early, regretted,
     involuntary (separations), reversal, late_reversal (reversed in a later
@@ -148,7 +161,7 @@ Ground truth (``_ground_truth.json``, sorted keys)
     accelerator plan).
 ``rehires``
     crm_user_id, left (employee_id, hire_date, termination_date, role) and rehired
-    (employee_id, hire_date) of every rehire.
+    (employee_id, hire_date) of every rehire back by ``end``.
 ``counts``
     rows written per table, over all landing files.
 ``notes``

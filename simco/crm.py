@@ -353,7 +353,7 @@ class CrmMixin:
             # reversals into the next quarter make clawbacks; keep a few coming
             late = (
                 self.start <= q0
-                and q1 + 30 <= self.end
+                and q1 + 30 <= self.horizon
                 and opp.close_day >= q1 - 40
                 and self.counters["late_reversal"] < max(2, self.reps // 20)
             )
@@ -378,10 +378,9 @@ class CrmMixin:
             opp.end_day = R
             for e in emps:
                 e.protected_until = max(e.protected_until, R + 1)
-            if self._in_span(R):
-                self.counters["reversal"] += 1
-                if R > q1:
-                    self.counters["late_reversal"] += 1
+            self._count("reversal", R)
+            if R > q1:
+                self._count("late_reversal", R)
 
     def _h_rep_act(self, emp: Employee, _=None) -> None:
         day = self.today

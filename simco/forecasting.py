@@ -41,56 +41,65 @@ class Forecasts:
         rng: random.Random,
         ids: IdFactory,
         fx: Fx,
-        end: int,
         emit: Callable,
         business_time: Callable[[random.Random, int, str], int],
         truth,
     ) -> None:
-        self.seed, self.r_fc, self.id_fc, self.fx, self.end = seed, rng, ids, fx, end
+        self.seed, self.r_fc, self.id_fc, self.fx = seed, rng, ids, fx
         self.emit, self._biz, self.truth = emit, business_time, truth
         # (employee id, period type, period start) -> actual (USD): own credited bookings and
-        # those of everyone below in the HR tree (METRICS.md)
+        # those of everyone below in the HR tree (METRICS.md), of the deals that stay won
         self.fc_actual: dict[tuple[str, str, int], Decimal] = {}
+        # the same key -> [(reversal day, USD)] of the deals won in the period and reversed
+        # later: the files show them won until the reversal lands (the ground truth's actual
+        # as of its end adds those reversed after it)
+        self.fc_reversed: dict[tuple[str, str, int], list[tuple[int, Decimal]]] = {}
 
     def plan_actuals(
         self, q0: int, q1: int, open_opps: dict[str, Opp], employees: dict[str, Employee],
         emp_by_user: dict[str, Employee],
     ) -> None:
         """The actuals of quarter [q0, q1] and its months, from the opportunities planned to
-        be won in it."""
-        self.fc_actual = {k: v for k, v in self.fc_actual.items() if k[2] >= q0}  # past periods are done
+        be won in it. A planned reversal is known here, whatever day the files end on: the
+        submissions never depend on how far the simulation runs."""
+        # past periods are done
+        self.fc_actual = {k: v for k, v in self.fc_actual.items() if k[2] >= q0}
+        self.fc_reversed = {k: v for k, v in self.fc_reversed.items() if k[2] >= q0}
         credited: dict[tuple[str, str, int], Decimal] = {}
+        reversed_: dict[tuple[str, str, int], list[tuple[int, Decimal]]] = {}
         for opp in open_opps.values():
             if not opp.won_planned or not (q0 <= opp.close_day <= q1):
                 continue
-            if opp.reversal is not None and opp.reversal[0] // DAY <= self.end:
-                continue  # the files show it un-won (a reversal after `end` never lands)
             usd = Decimal(_close_step(opp)[3]) * self.fx.rate(opp.currency, opp.close_day)
             ms = month_start(opp.close_day)
             for u, pct in _credit_split(opp.planned_owner, opp.planned_splits):
                 emp = emp_by_user[u]
                 c = usd * pct / 100
                 for key in ((emp.id, "month", ms), (emp.id, "quarter", q0)):
-                    credited[key] = credited.get(key, ZERO) + c
+                    if opp.reversal is None:
+                        credited[key] = credited.get(key, ZERO) + c
+                    else:
+                        reversed_.setdefault(key, []).append((opp.reversal[0] // DAY, c))
         periods = [("month", m) for m in months_in(q0, "quarter")] + [("quarter", q0)]
         for ptype, ps in periods:
             pe = period_end(ps, ptype)
-            totals: dict[str, Decimal] = {}
             for emp in employees.values():
-                c = credited.get((emp.id, ptype, ps))
-                if c is None:
+                key = (emp.id, ptype, ps)
+                if key not in credited and key not in reversed_:
                     continue
-                totals[emp.id] = totals.get(emp.id, ZERO) + c
                 if emp.active(pe):
                     anchor = pe
                 elif emp.term is not None and ps <= emp.term < pe:
                     anchor = emp.term
                 else:
-                    continue
-                for boss in _ancestors(emp, anchor, employees):
-                    totals[boss] = totals.get(boss, ZERO) + c
-            for eid, v in totals.items():
-                self.fc_actual[(eid, ptype, ps)] = v
+                    anchor = None
+                bosses = _ancestors(emp, anchor, employees) if anchor is not None else []
+                for eid in [emp.id, *bosses]:
+                    to = (eid, ptype, ps)
+                    if key in credited:
+                        self.fc_actual[to] = self.fc_actual.get(to, ZERO) + credited[key]
+                    if key in reversed_:
+                        self.fc_reversed.setdefault(to, []).extend(reversed_[key])
 
     def submit(self, day: int, employees: dict[str, Employee]) -> None:
         """Monday `day`: every forecaster's commit and best case for the current month and
@@ -132,7 +141,7 @@ class Forecasts:
                         ts,
                         True,
                     )
-                self.truth.on_forecast(emp, ptype, ps, day, commit, actual)
+                self.truth.on_forecast(emp, ptype, ps, day, commit, actual, self.fc_reversed.get((emp.id, ptype, ps), ()))
 
 
 def _ancestors(emp: Employee, day: int, employees: dict[str, Employee]) -> list[str]:

@@ -90,15 +90,15 @@ class HrMixin:
                     emp.salary = int(round(emp.salary * r.uniform(1.02, 1.06) / 500.0)) * 500
                     mult = SALARY[emp.jobs[-1].role][1]
                     self.schedule(ts, self._h_salary, emp, (P, emp.salary, int(round(emp.salary * mult / 500.0)) * 500))
-        forcing = P >= self.force_after and P <= self.end
+        forcing = P >= self.force_after
         # H2 accelerator plan for some NA SMB account executives
-        mid = quarter_start(self.start + (self.end - self.start) // 2)
+        mid = quarter_start(self.start + (self.horizon - self.start) // 2)
         if P == mid or (P == add_months(mid, 3) and self.counters["plan_change"] == 0):
             for emp in self.employees.values():
                 a = emp.assignment_at(P)
                 if a and a[0] == "PLN-AE-SMB" and emp.active(P) and self._stable(emp, P) and r.random() < 0.35:
                     self._change_plan(emp, P, "PLN-AE-SMB-ACC")
-                    self.counters["plan_change"] += 1
+                    self._count("plan_change", P)
         # promotions SDR -> AE
         sdrs = [
             e
@@ -143,8 +143,7 @@ class HrMixin:
                     self._job_change(emp, P, ts, team=team.name, mgr=team.mgr_at(P))
                     self.schedule(ts + 3600, self._h_user, emp)
                     want_force = False
-                    if self._in_span(P):
-                        self.counters["team_transfer"] += 1
+                    self._count("team_transfer", P)
         # territory realignment: a few accounts move between territories of one region and segment
         if P == mid:
             groups: dict[tuple[str, str], list[Territory]] = {}
@@ -220,16 +219,15 @@ class HrMixin:
         self._reassign_leads(emp, P - 1)
         self.schedule(self._biz(self.r_act, P, emp.region), self._h_rep_act, emp)
         self._add_pending(P + self.r_hr.randint(21, 60), "SDR", emp.region, old_team, None, None)
-        if self._in_span(P):
-            self.counters["promotion"] += 1
+        self._count("promotion", P)
         self.truth.promotions.append({"employee_id": emp.id, "effective_date": iso_date(P), "from": "SDR", "to": "AE"})
 
     def _transfer(self, emp: Employee, terr: Territory, P: int) -> None:
         ts = P * DAY + BOOKKEEPING
         old = self.territories.get(emp.jobs[-1].territory)
         team = self.teams[terr.team]
-        if team.name != emp.jobs[-1].team and self._in_span(P):
-            self.counters["team_transfer"] += 1
+        if team.name != emp.jobs[-1].team:
+            self._count("team_transfer", P)
         self._job_change(emp, P, ts, team=team.name, mgr=team.mgr_at(P), territory=terr.id)
         self._take_territory(emp, terr, P)
         self._change_plan(emp, P, plan_for("AE", terr.segment, emp.currency))
@@ -238,8 +236,7 @@ class HrMixin:
             old.owners.append((P, None))
             self.schedule(ts + 1800, self._h_account_owner, old, P)
             self._add_pending(P + self.r_hr.randint(21, 75), "AE", old.region, old.team, old, None)
-        if self._in_span(P):
-            self.counters["transfer"] += 1
+        self._count("transfer", P)
 
     def _add_pending(
         self,
@@ -273,7 +270,7 @@ class HrMixin:
     def _plan_terminations(self, q0: int, q1: int) -> None:
         r = self.r_hr
         chosen: list[tuple[int, Employee, str, bool]] = []
-        forcing = q0 >= self.force_after and q0 <= self.end
+        forcing = q0 >= self.force_after
         for emp in self.employees.values():
             if emp.title in ("VP", "Director") or not emp.active(q0) or not self._stable(emp, q0):
                 continue
@@ -307,7 +304,7 @@ class HrMixin:
                     if role is None or role == "Manager":
                         continue
                     T = self._term_day(emp, role, q0, q1)
-                    if T is None or T > self.end or not pred(emp, T):
+                    if T is None or not pred(emp, T):
                         continue
                     chosen.append((T, emp, kind, regretted))
                     picked.add(emp.id)
@@ -347,13 +344,12 @@ class HrMixin:
         emp.term_type = kind
         emp.regretted = regretted if kind == "voluntary" else False
         emp.reason = r.choice(VOLUNTARY_REASONS if kind == "voluntary" else INVOLUNTARY_REASONS)
-        if self._in_span(T):
-            if T - emp.hire < 180:
-                self.counters["early"] += 1
-            if emp.regretted:
-                self.counters["regretted"] += 1
-            if kind == "involuntary":
-                self.counters["involuntary"] += 1
+        if T - emp.hire < 180:
+            self._count("early", T)
+        if emp.regretted:
+            self._count("regretted", T)
+        if kind == "involuntary":
+            self._count("involuntary", T)
         notice = max(self.today, T - r.randint(7, 21)) if kind == "voluntary" else T
         self.schedule(notice * DAY + 16 * 3600 + r.randint(0, 3600), self._h_emp, emp, True)
         for j in emp.jobs:
@@ -569,14 +565,15 @@ class HrMixin:
 
     def _rehirable(self, leaver: Employee, H: int) -> bool:
         """A rehire: an SDR or BDR who left of their own accord within the span comes back as
-        their own backfill, early enough in the span to book deals again (METRICS.md, Reps
-        and rehires). SDRs forecast nothing, so the forecasts stay one employment per user."""
+        their own backfill, early enough in the planting year (see Simulation.horizon) to book
+        deals again (METRICS.md, Reps and rehires). SDRs forecast nothing, so the forecasts
+        stay one employment per user."""
         return (
             leaver.jobs[-1].role in ("SDR", "BDR")
             and leaver.term_type == "voluntary"
             and leaver.term is not None
-            and self._in_span(leaver.term)
-            and H <= self.end - 60
+            and leaver.term >= self.start
+            and H <= self.horizon - 60
         )
 
     def _rehire(self, emp: Employee, leaver: Employee) -> None:

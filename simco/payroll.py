@@ -37,7 +37,7 @@ class Payroll:
         self,
         *,
         start: int,
-        end: int,
+        horizon: int,
         warmup_start: int,
         reps: int,
         rng: random.Random,
@@ -46,7 +46,9 @@ class Payroll:
         emit_at: Callable[[int, str, list[str]], None],
         truth,
     ) -> None:
-        self.start, self.end, self.W, self.reps = start, end, warmup_start, reps
+        # horizon: the notional last day the planted cases are placed by (Simulation.horizon);
+        # the part never reads the simulation's end, so a later --end changes no earlier row
+        self.start, self.horizon, self.W, self.reps = start, horizon, warmup_start, reps
         self.r_comp, self.fx, self.emit, self.emit_at, self.truth = rng, fx, emit, emit_at, truth
         # The ledger: (period type, period start) -> employee id -> credited pieces and clawbacks
         self.acc: dict[tuple[str, int], dict[str, dict]] = {}
@@ -65,7 +67,8 @@ class Payroll:
         return self.acc.setdefault((ptype, ps), {}).setdefault(emp_id, {"pieces": [], "clawback": ZERO, "claws": []})
 
     def _plan_closes(self) -> None:
-        """Plan periods, the day each closes (closed_period rows) and the payroll day.
+        """The closed_period rows, planted in the horizon (the close day of each plan period
+        is set as it opens, in open_periods).
 
         A closed_period row counts only when it is first seen (landed; rows landed
         before the first landing day are first seen on it) by the period's last day.
@@ -78,11 +81,11 @@ class Payroll:
             else add_months(quarter_start(self.start), 3)
         )
         qe = quarter_end(q)
-        if qe + 12 <= self.end:
+        if qe + 12 <= self.horizon:
             candidates.append((q, "quarter", next_weekday(qe + 5), qe - 2))
         months = []
         m = add_months(month_start(self.start), 1)
-        while month_end(m) + 12 <= self.end:
+        while month_end(m) + 12 <= self.horizon:
             if m != quarter_start(m):
                 months.append(m)
             m = add_months(m, 1)
@@ -102,21 +105,24 @@ class Payroll:
             rows.append((ps, pt, closed_on, land, seen <= last))
         self.closed_rows = rows
         self.close_days: dict[int, list[tuple[str, int]]] = {}
-        self.close_of: dict[tuple[str, int], int] = {}
+
+    def open_periods(self, m: int) -> None:
+        """Month `m` opens: the plan periods starting on it, and the day each closes (its last
+        day, or a later closed_on of a closed_period row seen by then)."""
         for ptype in ("month", "quarter"):
-            p = self.W
-            while p <= self.end:
-                last = period_end(p, ptype)
-                close = last
-                for ps, pt, closed_on, land, _ in rows:
-                    if ps == p and pt in ("", ptype) and max(land, self.start) <= last:
-                        close = max(close, closed_on)
-                self.close_of[(ptype, p)] = close
-                self.close_days.setdefault(close, []).append((ptype, p))
-                p = add_months(p, 1 if ptype == "month" else 3)
+            if ptype == "quarter" and m != quarter_start(m):
+                continue
+            last = period_end(m, ptype)
+            close = last
+            for ps, pt, closed_on, land, _ in self.closed_rows:
+                if ps == m and pt in ("", ptype) and max(land, self.start) <= last:
+                    close = max(close, closed_on)
+            closing = self.close_days.setdefault(close, [])
+            closing.append((ptype, m))
+            closing.sort(key=lambda k: (k[0] == "quarter", k[1]))  # months first, as payroll runs
 
     def _plan_spifs(self) -> None:
-        s, e, W = self.start, self.end, self.W
+        s, e, W = self.start, self.horizon, self.W
         mid_q = quarter_start(s + (e - s) // 2)
         spifs = [
             ("SPIF-001", "Q3 Kickoff", W + 14, W + 45, "New Business", Decimal("250.00"), "USD"),
@@ -218,8 +224,7 @@ class Payroll:
         expected_native = cents(res.computed / rate)
         rows: list[Decimal] = [expected_native] if res.computed != 0 else []
         error = None
-        written = paid <= self.end
-        if written and close_day >= self.start and res.computed >= 500:  # inside the reconciliation scope
+        if close_day >= self.start and res.computed >= 500:  # inside the reconciliation scope
             error = self._pick_error(paid, slot["clawback"] > 50)
         if error == "missing":
             rows = []
@@ -241,14 +246,14 @@ class Payroll:
                 [pid, emp.id, iso_date(ps), f"{amount:.2f}", cur, iso_date(paid)],
             )
         paid_usd = sum((a * rate for a in rows), ZERO)
-        self.truth.on_payout(emp, plan, ptype, ps, close_day, paid, res, rows, paid_usd, ids, error, written, slot)
+        self.truth.on_payout(emp, plan, ptype, ps, close_day, paid, res, rows, paid_usd, ids, error, slot)
 
     def _pick_error(self, paid: int, has_clawback: bool) -> str | None:
-        late = paid >= self.start + (self.end - self.start) * 2 // 3
+        late = paid >= self.start + (self.horizon - self.start) * 2 // 3
         if has_clawback and self.errors_left["clawback_not_applied"] > 0:
             self.errors_left["clawback_not_applied"] -= 1  # clawbacks are rare: take the first ones
             return "clawback_not_applied"
-        years = max(0.25, (self.end - self.start + 1) / 365.0)
+        years = max(0.25, (self.horizon - self.start + 1) / 365.0)
         p = min(0.5, 1.5 * self.n_errors / (self.reps * 6.0 * years))
         for kind in ("missing", "duplicate", "wrong_rate"):
             if self.errors_left[kind] > 0 and (late or self.r_comp.random() < p):

@@ -43,9 +43,15 @@ class Simulation(OrgMixin, HrMixin, CrmMixin):
         if end < start:
             raise ValueError(f"end {end} is before start {start}")
         self.out, self.reps, self.seed = out, reps, seed
+        # Prefix stability: the simulation never reads `end` (only the day loop stops there and
+        # the ground truth describes the files as of it), so generating the same company with a
+        # later --end writes the same files for every earlier day. The planted cases (forced HR
+        # events and reversals, the H2 plan change and realignment, SPIFs, closed-period rows,
+        # payroll errors) are placed on a notional year from the first landing day, `horizon`.
         self.start, self.end = start.toordinal(), end.toordinal()
+        self.horizon = self.start + 364
         self.W = quarter_start(self.start - 182)  # warm-up start
-        self.force_after = self.start + int((self.end - self.start) * 0.4)
+        self.force_after = self.start + int((self.horizon - self.start) * 0.4)
 
         def stream(name: str) -> random.Random:
             return random.Random(f"{seed}:{name}")
@@ -60,11 +66,11 @@ class Simulation(OrgMixin, HrMixin, CrmMixin):
         self.id_event, self.id_role = IdFactory("00U", r_ids), IdFactory("00E", r_ids)
         self.id_terr, self.id_split = IdFactory("0MI", r_ids), IdFactory("149", r_ids)
         self.id_fc = IdFactory("a0F", r_ids)
-        self.fx = Fx(stream("fx"), next_monday(self.W - 63), self.end + 400)
+        self.fx = Fx(seed, next_monday(self.W - 63))
         self.land = Landing(out, self.start)
         self.truth = Truth(self)
         self.forecasts = Forecasts(
-            seed=seed, rng=self.r_fc, ids=self.id_fc, fx=self.fx, end=self.end, emit=self.emit,
+            seed=seed, rng=self.r_fc, ids=self.id_fc, fx=self.fx, emit=self.emit,
             business_time=self._biz, truth=self.truth,
         )
 
@@ -106,6 +112,9 @@ class Simulation(OrgMixin, HrMixin, CrmMixin):
         self.crm_user_of: dict[str, str] = {}
         self._rr: dict[str, int] = {}
         self._cover_cache: dict = {}
+        # planted events dated on or after the first landing day, by kind (they steer the
+        # forcing); self.counted: (kind, day) of each, for the ground truth's count by `end`
+        self.counted: list[tuple[str, int]] = []
         self.counters = {
             "promotion": 0,
             "transfer": 0,
@@ -120,7 +129,7 @@ class Simulation(OrgMixin, HrMixin, CrmMixin):
 
         # comp
         self.payroll = Payroll(
-            start=self.start, end=self.end, warmup_start=self.W, reps=reps, rng=self.r_comp, fx=self.fx,
+            start=self.start, horizon=self.horizon, warmup_start=self.W, reps=reps, rng=self.r_comp, fx=self.fx,
             emit=self.emit, emit_at=lambda ts, table, values: self.schedule(ts, self._h_emit, table, values),
             truth=self.truth,
         )
@@ -145,6 +154,7 @@ class Simulation(OrgMixin, HrMixin, CrmMixin):
             if day == quarter_start(day):
                 self._plan_quarter(day)
             if day == month_start(day):
+                self.payroll.open_periods(day)
                 self.payroll.month_quotas(day, self.employees, self.territories)
             for cur, text in self.fx.published(day):
                 self.land.emit("fx_rate", None, [iso_date(day), cur, text], None, True)
@@ -215,5 +225,8 @@ class Simulation(OrgMixin, HrMixin, CrmMixin):
                     if not lst or lst[-1] is not e:
                         lst.append(e)
 
-    def _in_span(self, day: int) -> bool:
-        return self.start <= day <= self.end
+    def _count(self, kind: str, day: int) -> None:
+        """Count a planted event of `kind` dated `day` (from the first landing day on)."""
+        if day >= self.start:
+            self.counters[kind] += 1
+            self.counted.append((kind, day))

@@ -72,11 +72,18 @@ class Truth:
             }
         )
 
-    def on_forecast(self, emp, ptype: str, ps: int, day: int, commit: float, actual: float) -> None:
+    def on_forecast(self, emp, ptype: str, ps: int, day: int, commit: float, actual: float, reversed_) -> None:
+        """`actual`: of the deals that stay won; `reversed_`: [(reversal day, USD)] of those won
+        in the period and reversed later, won in the files until the reversal lands."""
         self.bias[self.sim.crm_user_of.get(emp.user, emp.user)] = round(emp.bias, 4)
-        self.last_commit[(emp.user, ptype, ps)] = (commit, actual)
+        self.last_commit[(emp.user, ptype, ps)] = (commit, actual, tuple(reversed_))
 
-    def on_payout(self, emp, plan, ptype, ps, close_day, paid, res, rows, paid_usd, ids, error, written, slot) -> None:
+    def on_payout(self, emp, plan, ptype, ps, close_day, paid, res, rows, paid_usd, ids, error, slot) -> None:
+        # the files hold the payout when it is paid by `end`; an error planted in a later one
+        # is not in them yet
+        written = paid <= self.sim.end
+        if not written:
+            error = None
         entry = {
             "employee_id": emp.id,
             "plan_id": plan.plan_id,
@@ -188,7 +195,8 @@ class Truth:
             }
         realized: dict[str, dict] = {}
         sums: dict[str, list[float]] = {}
-        for (user, _ptype, ps), (commit, actual) in self.last_commit.items():
+        for (user, _ptype, ps), (commit, actual, reversed_) in self.last_commit.items():
+            actual += float(sum(usd for day, usd in reversed_ if day > sim.end))  # still won by `end`
             if sim.end < ps or actual <= 0:
                 continue
             s = sums.setdefault(user, [0.0, 0.0, 0])
@@ -242,11 +250,14 @@ class Truth:
                 }
                 for s in sim.payroll.spifs
             ],
-            "rehires": self.rehires,
+            # planned with their quarter; listed once their day is in the files (by `end`)
+            "rehires": [r for r in self.rehires if r["rehired"]["hire_date"] <= iso_date(sim.end)],
             "events": {
-                "promotions": self.promotions,
-                "hires": len([h for h in self.hires]),
-                "counters_in_span": dict(sim.counters),
+                "promotions": [p for p in self.promotions if p["effective_date"] <= iso_date(sim.end)],
+                "hires": sum(1 for h in self.hires if h["hire_date"] <= iso_date(sim.end)),
+                "counters_in_span": {
+                    k: sum(1 for kind, day in sim.counted if kind == k and day <= sim.end) for k in sim.counters
+                },
             },
             "counts": dict(sorted(sim.land.counts.items())),
             "notes": self.notes,
