@@ -3,8 +3,9 @@ with opportunities as (
     select * from {{ ref('stg_crm__opportunities') }}
 ),
 
-employees as (
-    select * from {{ ref('stg_hr__employees') }}
+-- the owner's employee record on the close date (METRICS.md, Reps and rehires)
+crm_user_employees as (
+    select * from {{ ref('int_crm_user_employees') }}
 ),
 
 stages as (
@@ -16,7 +17,7 @@ final as (
         opportunities.opportunity_id,
         opportunities.account_id,
         opportunities.owner_id,
-        employees.employee_id as owner_employee_id,
+        crm_user_employees.employee_id as owner_employee_id,
         opportunities.opportunity_type as type,
         opportunities.lead_source,
         opportunities.stage_name,
@@ -36,8 +37,9 @@ final as (
         end as sales_cycle_days,
         opportunities.created_at
     from opportunities
-    left join employees
-        on opportunities.owner_id = employees.crm_user_id
+    left join crm_user_employees
+        on opportunities.owner_id = crm_user_employees.crm_user_id
+        and opportunities.close_date between crm_user_employees.valid_from and crm_user_employees.valid_to
     left join stages
         on opportunities.stage_name = stages.stage_name
 )

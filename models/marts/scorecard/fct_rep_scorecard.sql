@@ -6,8 +6,10 @@ with opportunities as (
     select * from {{ ref('stg_crm__opportunities') }}
 ),
 
-employees as (
-    select * from {{ ref('stg_hr__employees') }}
+-- the employee a CRM user is on each day (a rehired rep's deals, activities and pipeline
+-- land on the employee record of their date)
+crm_user_employees as (
+    select * from {{ ref('int_crm_user_employees') }}
 ),
 
 calendar as (
@@ -38,15 +40,16 @@ day_periods as (
 
 closed_deals as (
     select
-        employees.employee_id,
+        crm_user_employees.employee_id,
         day_periods.period_type,
         day_periods.period_start,
         opportunities.is_won,
         opportunities.amount,
         {{ dbt.datediff('opportunities.created_date', 'opportunities.close_date', 'day') }} as cycle_days
     from opportunities
-    inner join employees
-        on opportunities.owner_id = employees.crm_user_id
+    inner join crm_user_employees
+        on opportunities.owner_id = crm_user_employees.crm_user_id
+        and opportunities.close_date between crm_user_employees.valid_from and crm_user_employees.valid_to
     inner join day_periods
         on opportunities.close_date = day_periods.date_day
     where opportunities.is_closed
@@ -69,17 +72,18 @@ deal_measures as (
 
 logged_activities as (
     select
-        employees.employee_id,
+        crm_user_employees.employee_id,
         day_periods.period_type,
         day_periods.period_start,
         count(*) as activities
     from activities
-    inner join employees
-        on activities.owner_id = employees.crm_user_id
+    inner join crm_user_employees
+        on activities.owner_id = crm_user_employees.crm_user_id
+        and activities.activity_date between crm_user_employees.valid_from and crm_user_employees.valid_to
     inner join day_periods
         on activities.activity_date = day_periods.date_day
     where activities.activity_date <= {{ as_of_date() }}
-    group by employees.employee_id, day_periods.period_type, day_periods.period_start
+    group by crm_user_employees.employee_id, day_periods.period_type, day_periods.period_start
 ),
 
 -- every rep and period with a quota, a closed deal or an activity
@@ -117,10 +121,11 @@ open_pipeline as (
         measured_on.period_start,
         sum(states.amount) as open_pipeline_amount
     from measured_on
-    inner join employees
-        on measured_on.employee_id = employees.employee_id
+    inner join crm_user_employees
+        on measured_on.employee_id = crm_user_employees.employee_id
+        and measured_on.measured_on between crm_user_employees.valid_from and crm_user_employees.valid_to
     inner join states
-        on states.owner_id = employees.crm_user_id
+        on states.owner_id = crm_user_employees.crm_user_id
         and states.valid_from <= measured_on.measured_on
         and coalesce(states.valid_to, date '9999-12-31') >= measured_on.measured_on
     where states.is_open
@@ -130,7 +135,7 @@ open_pipeline as (
 final as (
     select
         measured_on.employee_id,
-        employees.crm_user_id,
+        crm_user_employees.crm_user_id,
         measured_on.period_type,
         measured_on.period_start,
         measured_on.period_end,
@@ -156,8 +161,8 @@ final as (
         {{ round_money('coalesce(open_pipeline.open_pipeline_amount, 0)') }} as open_pipeline_amount,
         cast(coalesce(logged_activities.activities, 0) as integer) as activities
     from measured_on
-    left join employees
-        on measured_on.employee_id = employees.employee_id
+    left join crm_user_employees
+        on measured_on.employee_id = crm_user_employees.employee_id
     left join attainment
         on measured_on.employee_id = attainment.employee_id
         and measured_on.period_type = attainment.period_type
