@@ -44,7 +44,7 @@ calendar_months as (
     select distinct
         month_start,
         month_end
-    from {{ ref('dim_date') }}
+    from {{ ref('int_dates_spined') }}
 ),
 
 period_plans as (

@@ -17,16 +17,10 @@ reporting_lines as (
 
 periods as (
     select distinct
-        'month' as period_type,
-        month_start as period_start,
-        month_end as period_end
-    from {{ ref('dim_date') }}
-    union all
-    select distinct
-        'quarter' as period_type,
-        quarter_start as period_start,
-        quarter_end as period_end
-    from {{ ref('dim_date') }}
+        period_type,
+        period_start,
+        period_end
+    from {{ ref('int_fiscal_periods') }}
 ),
 
 -- the employee a CRM user is on a day (METRICS.md, Reps and rehires: forecasts on the

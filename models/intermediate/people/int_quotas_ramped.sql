@@ -30,7 +30,7 @@ calendar_months as (
         month_start,
         month_end,
         quarter_start
-    from {{ ref('dim_date') }}
+    from {{ ref('int_dates_spined') }}
 ),
 
 live_quotas as (

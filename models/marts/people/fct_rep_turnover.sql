@@ -21,7 +21,7 @@ job_spans as (
 ),
 
 calendar as (
-    select * from {{ ref('dim_date') }}
+    select * from {{ ref('int_dates_spined') }}
 ),
 
 months as (

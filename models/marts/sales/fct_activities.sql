@@ -20,7 +20,7 @@ crm_user_employees as (
 ),
 
 calendar as (
-    select * from {{ ref('dim_date') }}
+    select * from {{ ref('int_dates_spined') }}
 ),
 
 weekly_activities as (

@@ -23,7 +23,7 @@ stages as (
 ),
 
 calendar as (
-    select * from {{ ref('dim_date') }}
+    select * from {{ ref('int_dates_spined') }}
 ),
 
 -- the funnel's steps: every open stage, then the won stage (a lost stage ends a deal; it is

@@ -32,7 +32,7 @@ reps as (
 ),
 
 calendar as (
-    select * from {{ ref('dim_date') }}
+    select * from {{ ref('int_dates_spined') }}
 ),
 
 -- months from the first opportunity's month to the as-of month

@@ -12,8 +12,9 @@ crm_user_employees as (
     select * from {{ ref('int_crm_user_employees') }}
 ),
 
-calendar as (
-    select * from {{ ref('dim_date') }}
+-- a day's two periods: its fiscal month and its fiscal quarter
+day_periods as (
+    select * from {{ ref('int_fiscal_periods') }}
 ),
 
 attainment as (
@@ -27,15 +28,6 @@ states as (
 
 activities as (
     select * from {{ ref('int_activities_unioned') }}
-),
-
--- a day's two periods: its fiscal month and its fiscal quarter
-day_periods as (
-    select date_day, 'month' as period_type, month_start as period_start, month_end as period_end
-    from calendar
-    union all
-    select date_day, 'quarter', quarter_start, quarter_end
-    from calendar
 ),
 
 closed_deals as (
