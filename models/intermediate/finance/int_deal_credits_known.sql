@@ -109,8 +109,7 @@ commissionable as (
         on periods.period_type = credit_days.period_type
         and credit_days.credit_date >= periods.period_start
         and credit_days.credit_date <= periods.period_end
-    where credit_days.known_from < periods.known_before
-        and (credit_days.superseded_at is null or credit_days.superseded_at >= periods.known_before)
+    where {{ known_at('credit_days', 'periods.known_before') }}
 ),
 
 deals as (
@@ -129,8 +128,7 @@ known_splits as (
     from deals
     inner join split_versions
         on split_versions.opportunity_id = deals.opportunity_id
-        and split_versions.known_from < deals.known_before
-        and (split_versions.superseded_at is null or split_versions.superseded_at >= deals.known_before)
+        and {{ known_at('split_versions', 'deals.known_before') }}
     where not split_versions.is_deleted
 ),
 
@@ -229,10 +227,7 @@ rep_deals as (
 converted as (
     select
         rep_deals.*,
-        case
-            when rep_deals.currency = '{{ var("reporting_currency") }}' then {{ money('rep_deals.amount_local') }}
-            else {{ money('rep_deals.amount_local * fx_rates.rate_to_reporting') }}
-        end as amount,
+        {{ convert_at_rate('rep_deals.amount_local', 'rep_deals.currency', 'fx_rates.rate_to_reporting') }} as amount,
         case
             when rep_deals.currency = '{{ var("reporting_currency") }}' then {{ money(1) }}
             else fx_rates.rate_to_reporting

@@ -28,11 +28,7 @@ known as (
         employee_versions.termination_date
     from evaluation_days
     inner join employee_versions
-        on employee_versions.known_from < evaluation_days.known_before
-        and (
-            employee_versions.superseded_at is null
-            or employee_versions.superseded_at >= evaluation_days.known_before
-        )
+        on {{ known_at('employee_versions', 'evaluation_days.known_before') }}
     where not employee_versions.is_deleted
 ),
 

@@ -26,11 +26,7 @@ known_rates as (
         fx_rate_versions.rate_to_reporting
     from evaluation_days
     inner join fx_rate_versions
-        on fx_rate_versions.known_from < evaluation_days.known_before
-        and (
-            fx_rate_versions.superseded_at is null
-            or fx_rate_versions.superseded_at >= evaluation_days.known_before
-        )
+        on {{ known_at('fx_rate_versions', 'evaluation_days.known_before') }}
     where not fx_rate_versions.is_deleted
         and fx_rate_versions.rate_to_reporting is not null
 ),

@@ -30,11 +30,7 @@ known_assignments as (
         assignment_versions.effective_to
     from evaluation_days
     inner join assignment_versions
-        on assignment_versions.known_from < evaluation_days.known_before
-        and (
-            assignment_versions.superseded_at is null
-            or assignment_versions.superseded_at >= evaluation_days.known_before
-        )
+        on {{ known_at('assignment_versions', 'evaluation_days.known_before') }}
     where not assignment_versions.is_deleted
 ),
 
@@ -48,11 +44,7 @@ known_plans as (
         plan_versions.payout_cap_local
     from evaluation_days
     inner join plan_versions
-        on plan_versions.known_from < evaluation_days.known_before
-        and (
-            plan_versions.superseded_at is null
-            or plan_versions.superseded_at >= evaluation_days.known_before
-        )
+        on {{ known_at('plan_versions', 'evaluation_days.known_before') }}
     where not plan_versions.is_deleted
 ),
 

@@ -69,11 +69,7 @@ closed_period_rows as (
         plan_periods.period_start,
         closed_period_versions.closed_on,
         closed_period_versions.is_deleted,
-        closed_period_versions.known_from < plan_periods.last_day_known_before
-            and (
-                closed_period_versions.superseded_at is null
-                or closed_period_versions.superseded_at >= plan_periods.last_day_known_before
-            ) as counts,
+        {{ known_at('closed_period_versions', 'plan_periods.last_day_known_before') }} as counts,
         closed_period_versions.known_from >= plan_periods.last_day_known_before as is_late
     from plan_periods
     inner join closed_period_versions

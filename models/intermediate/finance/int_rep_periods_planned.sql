@@ -108,16 +108,11 @@ known_quotas as (
         period_months.known_before,
         period_months.month_start,
         quota_versions.period_type as quota_period_type,
-        case
-            when quota_versions.currency = '{{ var("reporting_currency") }}'
-                then {{ money('quota_versions.quota_amount_local') }}
-            else {{ money('quota_versions.quota_amount_local * fx_rates.rate_to_reporting') }}
-        end as quota_amount
+        {{ convert_at_rate('quota_versions.quota_amount_local', 'quota_versions.currency', 'fx_rates.rate_to_reporting') }} as quota_amount
     from period_months
     inner join quota_versions
         on quota_versions.employee_id = period_months.employee_id
-        and quota_versions.known_from < period_months.known_before
-        and (quota_versions.superseded_at is null or quota_versions.superseded_at >= period_months.known_before)
+        and {{ known_at('quota_versions', 'period_months.known_before') }}
         and period_months.month_start >= cast({{ dbt.date_trunc('month', 'quota_versions.period_start') }} as date)
         and period_months.month_start < cast(
             {{ dbt.dateadd('month', "case when quota_versions.period_type = 'quarter' then 3 else 1 end", dbt.date_trunc('month', 'quota_versions.period_start')) }}
@@ -224,8 +219,7 @@ month_ramps as (
         on ramp_versions.plan_id = month_ramp_plans.plan_id
         and ramp_versions.tenure_month = month_tenures.tenure_month
         and not ramp_versions.is_deleted
-        and ramp_versions.known_from < month_tenures.known_before
-        and (ramp_versions.superseded_at is null or ramp_versions.superseded_at >= month_tenures.known_before)
+        and {{ known_at('ramp_versions', 'month_tenures.known_before') }}
 ),
 
 period_quotas as (
@@ -253,12 +247,7 @@ final as (
         rep_periods.plan_currency,
         rep_periods.clawback_days,
         rep_periods.payout_cap_local,
-        case
-            when rep_periods.payout_cap_local is null then null
-            when rep_periods.plan_currency = '{{ var("reporting_currency") }}'
-                then {{ money('rep_periods.payout_cap_local') }}
-            else {{ money('rep_periods.payout_cap_local * fx_rates.rate_to_reporting') }}
-        end as payout_cap,
+        {{ convert_at_rate('rep_periods.payout_cap_local', 'rep_periods.plan_currency', 'fx_rates.rate_to_reporting') }} as payout_cap,
         coalesce(period_quotas.full_quota, {{ money(0) }}) as full_quota,
         coalesce(period_quotas.ramp_adjusted_quota, {{ money(0) }}) as ramp_adjusted_quota
     from rep_periods
