@@ -36,7 +36,7 @@ reporting_lines as (
 ),
 
 employees as (
-    select * from {{ ref('stg_hr__employees') }}
+    select * from {{ ref('int_employments') }}
 ),
 
 -- weeks of period (METRICS.md): week k covers days 7(k-1) .. 7k-1 from the period's first day

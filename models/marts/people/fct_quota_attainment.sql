@@ -12,7 +12,7 @@ credits as (
 ),
 
 employees as (
-    select * from {{ ref('stg_hr__employees') }}
+    select * from {{ ref('int_employments') }}
 ),
 
 job_spans as (
