@@ -1,15 +1,7 @@
 -- One row per live opportunity, as of the as-of day, in the reporting currency.
+-- owner_employee_id: the owner's employee record on the close date (int_opportunities_owned)
 with opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
-),
-
--- the owner's employee record on the close date (METRICS.md, Reps and rehires)
-crm_user_employees as (
-    select * from {{ ref('int_crm_user_employees') }}
-),
-
-stages as (
-    select * from {{ ref('stage_map') }}
+    select * from {{ ref('int_opportunities_owned') }}
 ),
 
 final as (
@@ -17,11 +9,11 @@ final as (
         opportunities.opportunity_id,
         opportunities.account_id,
         opportunities.owner_id,
-        crm_user_employees.employee_id as owner_employee_id,
+        opportunities.owner_employee_id,
         opportunities.opportunity_type as type,
         opportunities.lead_source,
         opportunities.stage_name,
-        stages.stage_order,
+        opportunities.stage_order,
         opportunities.forecast_category_name,
         opportunities.is_closed,
         opportunities.is_won,
@@ -37,11 +29,6 @@ final as (
         end as sales_cycle_days,
         opportunities.created_at
     from opportunities
-    left join crm_user_employees
-        on opportunities.owner_id = crm_user_employees.crm_user_id
-        and opportunities.close_date between crm_user_employees.valid_from and crm_user_employees.valid_to
-    left join stages
-        on opportunities.stage_name = stages.stage_name
 )
 
 select * from final

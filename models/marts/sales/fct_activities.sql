@@ -10,7 +10,7 @@ states as (
 ),
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_owned') }}
 ),
 
 -- Choice: the rep's employee record is the one of the week's last day (a rehire mid-week:

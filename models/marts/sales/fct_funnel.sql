@@ -3,7 +3,7 @@
 -- order >= k, so a skipped stage counts as passed; conversion k -> k+1 = reached(k+1) /
 -- reached(k). Segment 'all' adds up every segment.
 with opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_owned') }}
 ),
 
 states as (

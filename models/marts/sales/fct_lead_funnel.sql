@@ -6,7 +6,7 @@ with leads as (
 ),
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_owned') }}
 ),
 
 activities as (

@@ -12,7 +12,7 @@ territories as (
 ),
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_owned') }}
 ),
 
 states as (

@@ -3,7 +3,7 @@
 -- Deal counts and amounts are by opportunity owner; bookings and attainment are the credited
 -- (split) figures of fct_quota_attainment, so the two marts always agree.
 with opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_owned') }}
 ),
 
 -- the employee a CRM user is on each day (a rehired rep's deals, activities and pipeline
@@ -32,19 +32,17 @@ activities as (
 
 closed_deals as (
     select
-        crm_user_employees.employee_id,
+        opportunities.owner_employee_id as employee_id,
         day_periods.period_type,
         day_periods.period_start,
         opportunities.is_won,
         opportunities.amount,
         {{ dbt.datediff('opportunities.created_date', 'opportunities.close_date', 'day') }} as cycle_days
     from opportunities
-    inner join crm_user_employees
-        on opportunities.owner_id = crm_user_employees.crm_user_id
-        and opportunities.close_date between crm_user_employees.valid_from and crm_user_employees.valid_to
     inner join day_periods
         on opportunities.close_date = day_periods.date_day
     where opportunities.is_closed
+        and opportunities.owner_employee_id is not null
         and opportunities.close_date <= {{ as_of_date() }}
 ),
 
