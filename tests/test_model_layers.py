@@ -35,8 +35,38 @@ def _crossings(manifest: dict) -> list[str]:
     return sorted(crossings)
 
 
+# The crossings that remain (issue 10 left them for a later change): the list can only
+# shrink. Conversion to the reporting currency still happens in staging (a join with the fx
+# rates); the marts below still read a staging table that has no intermediate model yet.
+REMAINING_CROSSINGS = [
+    "dim_commission_plan_periods (marts) reads stg_comp__comp_plan_versions (staging)",
+    "dim_commission_plan_periods (marts) reads stg_comp__comp_plans (staging)",
+    "dim_commission_plan_periods (marts) reads stg_hr__employees (staging)",
+    "dim_territory (marts) reads stg_crm__territories (staging)",
+    "fct_commission_reconciliation (marts) reads stg_comp__commission_payouts (staging)",
+    "fct_forecast_accuracy (marts) reads stg_crm__forecast_submissions (staging)",
+    "fct_lead_funnel (marts) reads stg_crm__leads (staging)",
+    "fct_rep_turnover (marts) reads stg_hr__employee_versions (staging)",
+    "fct_territory_coverage (marts) reads stg_crm__territories (staging)",
+    "stg_comp__commission_payouts (staging) reads stg_comp__fx_rates (staging)",
+    "stg_comp__quotas (staging) reads stg_comp__fx_rates (staging)",
+    "stg_crm__forecast_submissions (staging) reads stg_comp__fx_rates (staging)",
+    "stg_crm__opportunities (staging) reads stg_comp__fx_rates (staging)",
+]
+
+
 def test_every_model_reads_only_the_layers_below_or_beside_it():
-    assert _crossings(dbt_manifest()) == []
+    # A new crossing fails here; so does a removed one, until it leaves the list above.
+    assert _crossings(dbt_manifest()) == REMAINING_CROSSINGS
+
+
+def test_no_model_reads_the_published_calendar():
+    # The fiscal calendar is int_dates_spined / int_fiscal_periods; dim_date only publishes it.
+    readers = sorted(
+        node["name"] for node in dbt_manifest()["nodes"].values()
+        if node["resource_type"] == "model" and "model.salesops.dim_date" in node["depends_on"]["nodes"]
+    )
+    assert readers == []
 
 
 def test_a_mart_reading_staging_is_reported():
