@@ -25,13 +25,13 @@ def test_latest_version_wins_and_deletes_disappear(home):
     # o2 is deleted on 2025-03-02. o3 arrives twice that day: the 15:00 version (Closed Won,
     # 2100) is listed before the 10:00 one and still wins. A blank currency is USD.
     # Cycles: o1 2025-01-10 -> 2025-02-20 = 21 + 20 = 41 days; o3 2025-02-01 -> 2025-03-02 = 29.
-    # o4 and o5 are the rehired rep's (see test_rehire_*): o4 2024-06-03 -> 2024-08-15 = 27 +
-    # 31 + 15 = 73 days; o5 2025-01-13 -> 2025-02-14 = 18 + 14 = 32.
+    # o21 and o22 are the rehired rep's (see test_rehire_*): o21 2024-06-03 -> 2024-08-15 = 27 +
+    # 31 + 15 = 73 days; o22 2025-01-13 -> 2025-02-14 = 18 + 14 = 32.
     assert rows == [
         ("o1", "Closed Won", True, Decimal("1000.00"), "USD", 41, "E_AE1"),
+        ("o21", "Closed Won", True, Decimal("2000.00"), "USD", 73, "E_AE3"),
+        ("o22", "Closed Won", True, Decimal("3000.00"), "USD", 32, "E_AE3R"),
         ("o3", "Closed Won", True, Decimal("2100.00"), "USD", 29, "E_AE1"),
-        ("o4", "Closed Won", True, Decimal("2000.00"), "USD", 73, "E_AE3"),
-        ("o5", "Closed Won", True, Decimal("3000.00"), "USD", 32, "E_AE3R"),
     ]
 
 
@@ -80,15 +80,15 @@ def test_build_as_of_an_earlier_day_gives_that_days_marts(handmade_baseline, tmp
     assert rows == [
         ("o1", "Closed Won", True, Decimal("1000.00"), 41),
         ("o2", "Closed Lost", False, Decimal("525.00"), None),
+        ("o21", "Closed Won", True, Decimal("2000.00"), 73),
+        ("o22", "Closed Won", True, Decimal("3000.00"), 32),
         ("o3", "Proposal/Price Quote", False, Decimal("2000.00"), None),
-        ("o4", "Closed Won", True, Decimal("2000.00"), 73),
-        ("o5", "Closed Won", True, Decimal("3000.00"), 32),
     ]
     # The shared baseline still publishes the latest day (o2 deleted, o3 won).
     assert published(
         handmade_baseline / "home",
         "select opportunity_id, stage_name from marts.fct_opportunities order by opportunity_id",
-    ) == [("o1", "Closed Won"), ("o3", "Closed Won"), ("o4", "Closed Won"), ("o5", "Closed Won")]
+    ) == [("o1", "Closed Won"), ("o21", "Closed Won"), ("o22", "Closed Won"), ("o3", "Closed Won")]
 
 
 def test_published_bi_database_holds_no_restricted_column(home):
@@ -107,8 +107,8 @@ def test_published_bi_database_holds_no_restricted_column(home):
 # --- a rep who leaves and is rehired with the same CRM user ---------------------------------
 # tests/fixtures/handmade (README.md): CRM user u_ae3 is employee E_AE3 (hired 2024-04-01, left
 # 2024-10-31, voluntary, regretted) and, rehired, E_AE3R (hired 2025-01-06). METRICS.md, Reps and
-# rehires: on day d the CRM user is the employee employed on d, so o4 (won 2024-08-15, 2000 USD,
-# no split) is E_AE3's and o5 (won 2025-02-14, 3000 USD, no split, New Business) is E_AE3R's.
+# rehires: on day d the CRM user is the employee employed on d, so o21 (won 2024-08-15, 2000 USD,
+# no split) is E_AE3's and o22 (won 2025-02-14, 3000 USD, no split, New Business) is E_AE3R's.
 # Both are on plan P_AE (quarterly; ramp: tenure month 1 -> 0, 2 -> 0.5, then 1; tiers 8% below
 # quota, 12% above) with a quarterly quota of 30000 (10000 a month).
 
@@ -147,11 +147,11 @@ def test_rehire_forecasts_land_on_the_employee_of_the_submission_date(home):
         "order by period_start",
     )
     assert rows == [
-        # f4, submitted 2024-07-08 for Q3 2024 (92 days: the final week is week 14): 2500
-        # against o4's 2000 -> error 500, APE 0.25, accuracy 0.75.
+        # f21, submitted 2024-07-08 for Q3 2024 (92 days: the final week is week 14): 2500
+        # against o21's 2000 -> error 500, APE 0.25, accuracy 0.75.
         ("E_AE3", "quarter", date(2024, 7, 1), 14, Decimal("2500.00"), Decimal("2000.00"),
          Decimal("500.00"), 0.75),
-        # f5, submitted 2025-02-03 for February 2025 (final week 4): 2800 against o5's 3000 ->
+        # f22, submitted 2025-02-03 for February 2025 (final week 4): 2800 against o22's 3000 ->
         # error -200, APE 200 / 3000, accuracy 1 - 1/15.
         ("E_AE3R", "month", date(2025, 2, 1), 4, Decimal("2800.00"), Decimal("3000.00"),
          Decimal("-200.00"), 1 - 200 / 3000),
@@ -193,13 +193,13 @@ def test_rehire_commissions_land_on_each_employee_record(home):
     finally:
         con.close()
     assert lines == [
-        # Q3 2024 closed on 2024-09-30 with o4 known won (SystemModstamp 2024-08-15): 2000 below
+        # Q3 2024 closed on 2024-09-30 with o21 known won (SystemModstamp 2024-08-15): 2000 below
         # quota x 8% = 160.00. No SPIF runs in 2024.
-        ("E_AE3", date(2024, 7, 1), "o4", "commission", "closed", Decimal("160.00")),
-        # Q1 2025 is open on 2025-03-02: o5 3000 x 8% = 240.00 (3000 / 15000 is below quota),
+        ("E_AE3", date(2024, 7, 1), "o21", "commission", "closed", Decimal("160.00")),
+        # Q1 2025 is open on 2025-03-02: o22 3000 x 8% = 240.00 (3000 / 15000 is below quota),
         # and SPIF SP1 (New Business, 2025-01-01..03-31) pays the owner 100.00.
-        ("E_AE3R", date(2025, 1, 1), "o5", "commission", "provisional", Decimal("240.00")),
-        ("E_AE3R", date(2025, 1, 1), "o5", "spif", "provisional", Decimal("100.00")),
+        ("E_AE3R", date(2025, 1, 1), "o22", "commission", "provisional", Decimal("240.00")),
+        ("E_AE3R", date(2025, 1, 1), "o22", "spif", "provisional", Decimal("100.00")),
     ]
     # Nothing was paid to E_AE3 for Q3 2024: underpaid by 160.00. Q1 2025 has not closed, so
     # E_AE3R has no reconciliation row yet (nor has any other rep of the landing).

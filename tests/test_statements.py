@@ -418,7 +418,7 @@ def test_a_publication_without_the_names_still_gives_the_statements(home):
 # landing day, 2025-03-02, Q1 2025 is open. Worked by hand: E_AE1 o1 1000 USD x 60% = 600 x 8% =
 # 48.00 + SPIF 100.00 (owner, New Business), o3 2100 x 8% = 168.00 + SPIF 100.00 -> 416.00; E_AE2
 # o1 1000 x 40% = 400 x 8% = 32.00 (not the owner: no SPIF). The rehired rep "Riley Return"
-# (E_AE3 until 2024-10-31, E_AE3R since 2025-01-06, one CRM user): E_AE3R o5 3000 x 8% = 240.00 +
+# (E_AE3 until 2024-10-31, E_AE3R since 2025-01-06, one CRM user): E_AE3R o22 3000 x 8% = 240.00 +
 # SPIF 100.00 (owner, New Business) = 340.00; E_AE3 keeps a Q1 plan period (a clawback could land
 # there) with nothing in it. Total 788.00; nothing paid.
 
