@@ -4,19 +4,12 @@
 -- crm_valid_from .. crm_valid_to: the days on which this employee record is its CRM user, as
 -- known then (the rule of int_crm_user_employees, macro crm_user_employee_spans, applied to
 -- the employees known at each evaluation day); null without a CRM user.
-with periods as (
-    select * from {{ ref('int_plan_periods_closed') }}
+with evaluation_days as (
+    select * from {{ ref('int_evaluation_days') }}
 ),
 
 employee_versions as (
     select * from {{ ref('stg_hr__employee_versions') }}
-),
-
-evaluation_days as (
-    select distinct
-        evaluated_on,
-        known_before
-    from periods
 ),
 
 known as (

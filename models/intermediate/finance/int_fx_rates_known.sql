@@ -3,19 +3,12 @@
 -- over, so "the rate in force on day d as known at K" (METRICS.md: the latest rate on or
 -- before d) is the row with rate_date <= d < next_rate_date. The reporting currency needs no
 -- rate and has none here.
-with periods as (
-    select * from {{ ref('int_plan_periods_closed') }}
+with evaluation_days as (
+    select * from {{ ref('int_evaluation_days') }}
 ),
 
 fx_rate_versions as (
     select * from {{ ref('stg_comp__fx_rate_versions') }}
-),
-
-evaluation_days as (
-    select distinct
-        evaluated_on,
-        known_before
-    from periods
 ),
 
 known_rates as (

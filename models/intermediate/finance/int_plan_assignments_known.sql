@@ -1,8 +1,8 @@
--- Plan assignments, with their plan's terms, as known at each evaluation day of the plan
--- periods (int_plan_periods_closed). An assignment whose plan is not known that day keeps
+-- Plan assignments, with their plan's terms, as known at each evaluation day
+-- (int_evaluation_days). An assignment whose plan is not known that day keeps
 -- null plan columns (it governs nothing).
-with periods as (
-    select * from {{ ref('int_plan_periods_closed') }}
+with evaluation_days as (
+    select * from {{ ref('int_evaluation_days') }}
 ),
 
 assignment_versions as (
@@ -11,13 +11,6 @@ assignment_versions as (
 
 plan_versions as (
     select * from {{ ref('stg_comp__comp_plan_versions') }}
-),
-
-evaluation_days as (
-    select distinct
-        evaluated_on,
-        known_before
-    from periods
 ),
 
 known_assignments as (
