@@ -37,8 +37,11 @@ def test_asset_graph_runs_ingest_to_staging_to_marts_to_publish():
     assert {key(["raw", s]) for s in ("crm", "hr", "comp")} <= graph.get_all_asset_keys()
     assert key(["raw", "crm"]) in parents(key(["staging", "stg_crm__opportunities"]))
     assert key(["raw", "hr"]) in parents(key(["staging", "stg_hr__employees"]))
-    assert key(["staging", "stg_crm__opportunities"]) in parents(key(["marts", "fct_opportunities"]))
-    assert key(["staging", "stg_hr__job_history"]) in parents(key(["marts", "dim_rep"]))
+    # staging -> intermediate (the core layer that owns each rule) -> marts
+    assert key(["staging", "stg_crm__opportunities"]) in parents(key(["intermediate", "int_opportunities_owned"]))
+    assert key(["intermediate", "int_opportunities_owned"]) in parents(key(["marts", "fct_opportunities"]))
+    assert key(["staging", "stg_hr__job_history"]) in parents(key(["intermediate", "int_employee_jobs_spanned"]))
+    assert key(["intermediate", "int_employee_jobs_spanned"]) in parents(key(["marts", "dim_rep"]))
     assert {key(["marts", "dim_rep"]), key(["marts", "fct_opportunities"])} <= parents(
         key(["published", "marts"])
     )

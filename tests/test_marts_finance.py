@@ -321,6 +321,10 @@ def test_the_closed_quarter_is_what_was_known_at_its_close(closing):
         ("E_AE1", "o3", "commission"): Decimal("168.00"),
         ("E_AE1", "o3", "spif"): Decimal("100.00"),
         ("E_AE2", "o1", "commission"): Decimal("32.00"),
+        # the rehired rep's record of the close date (tests/fixtures/handmade/README.md): o22
+        # 3000 x 8% = 240.00, and SPIF SP1 100.00 as its owner
+        ("E_AE3R", "o22", "commission"): Decimal("240.00"),
+        ("E_AE3R", "o22", "spif"): Decimal("100.00"),
     }
     assert {(v["line_status"], str(v["recorded_as_of"])) for v in q1.values()} == {("closed", "2025-03-31")}
     assert {k[0]: v["credited_amount"] for k, v in q1.items() if k[2:] == ("o1", "commission")} == {
@@ -330,6 +334,9 @@ def test_the_closed_quarter_is_what_was_known_at_its_close(closing):
     assert recon == {
         "E_AE1": (Decimal("416.00"), "underpaid", "missing_payout"),  # payroll has not run yet
         "E_AE2": (Decimal("32.00"), "underpaid", "missing_payout"),
+        # the rehired rep: E_AE3's Q3 2024 (o21 2000 x 8%) and E_AE3R's Q1 2025, unpaid
+        "E_AE3": (Decimal("160.00"), "underpaid", "missing_payout"),
+        "E_AE3R": (Decimal("340.00"), "underpaid", "missing_payout"),
     }
 
 
@@ -351,6 +358,7 @@ def test_changing_a_deal_after_the_close_leaves_the_closed_lines_untouched(closi
     assert recon == {
         "E_AE1": (Decimal("416.00"), Decimal("416.00"), "matched", "changed_after_close"),
         "E_AE2": (Decimal("32.00"), Decimal("0.00"), "underpaid", "missing_payout"),
+        "E_AE3R": (Decimal("340.00"), Decimal("0.00"), "underpaid", "missing_payout"),
     }
 
 
@@ -381,6 +389,7 @@ def test_the_statements_of_a_closed_month_trace_the_total_to_the_deals(closing):
     folder = home / "statements" / "2025-03"
     assert sorted(p.name for p in folder.iterdir()) == [
         "E_AE1.csv", "E_AE1.html", "E_AE1.pdf", "E_AE2.csv", "E_AE2.html", "E_AE2.pdf",
+        "E_AE3R.csv", "E_AE3R.html", "E_AE3R.pdf",
         "index.csv", "index.html"]
     with (folder / "E_AE1.csv").open() as fh:
         rows = list(csv.DictReader(fh))

@@ -380,13 +380,15 @@ def test_a_landing_day_removed_from_the_folder_keeps_its_rows_and_warns(case, ca
 
 def test_a_shrunk_redelivery_of_a_day_blocks_naming_day_table_and_counts(case, capsys):
     before = snapshot(case / "home")
-    # The first day's opportunity extract again, cut from 3 rows to 2 (o2 gone): 33% fewer.
+    # The first day's opportunity extract again, cut from 5 rows to 2 (o2 and the rehired
+    # rep's o21 and o22 gone): 60% fewer.
     path = case / "landing/crm/2025-03-01/opportunity.csv"
     lines = path.read_text(encoding="utf-8-sig").splitlines()
-    path.write_text("\n".join(line for line in lines if not line.startswith("o2,")) + "\n")
+    gone = ("o2,", "o21,", "o22,")
+    path.write_text("\n".join(line for line in lines if not line.startswith(gone)) + "\n")
     assert_blocked(case, before, capsys, "ERROR raw/crm: files_within_contract",
-                   "crm/2025-03-01: re-delivered crm.opportunity has 2 rows (2 keys), 3 rows "
-                   "(3 keys) before: 33% fewer, more than the allowed 20%")
+                   "crm/2025-03-01: re-delivered crm.opportunity has 2 rows (2 keys), 5 rows "
+                   "(5 keys) before: 60% fewer, more than the allowed 20%")
 
 
 def test_compressed_csv_loads_and_unloadable_names_are_warnings(case, capsys):
@@ -405,7 +407,7 @@ def test_compressed_csv_loads_and_unloadable_names_are_warnings(case, capsys):
     assert build(landing, case / "home") == 0
     out = capsys.readouterr().out
     ids = published(case / "home", "select opportunity_id from marts.fct_opportunities order by 1")
-    assert ids == [("o1",), ("o3",), ("o4",)]
+    assert ids == [("o1",), ("o21",), ("o22",), ("o3",), ("o4",)]
     warnings = out[out.index("Warnings ("):]
     assert f"{bad_day}: not a YYYY-MM-DD day folder; not loaded" in warnings
     assert f"{copy}: table 'opportunity (1)' is not in the crm contract" in warnings
@@ -415,12 +417,16 @@ def test_compressed_csv_loads_and_unloadable_names_are_warnings(case, capsys):
 
 def test_row_count_collapse_blocks(case, capsys):
     before = snapshot(case / "home")
-    # A day that deletes every opportunity: fct_opportunities falls from 2 rows to 0.
+    # A day that deletes every opportunity: fct_opportunities falls from 4 rows to 0.
     add_day(case / "landing", "crm", "2025-03-03", "opportunity", opportunity_rows(
         "o1,a1,u_ae1,Acme expansion,New Business,Web,Closed Won,1000.00,USD,100,Closed,true,true,"
         "2025-02-20,2025-01-10T15:30:00Z,2025-03-03T09:00:00Z,true",
         "o3,a1,u_ae1,Acme platform,New Business,Web,Closed Won,2100.00,,100,Closed,true,true,"
         "2025-03-02,2025-02-01T12:00:00Z,2025-03-03T09:00:00Z,true",
+        "o21,a2,u_ae3,Globex pilot,New Business,Web,Closed Won,2000.00,USD,100,Closed,true,true,"
+        "2024-08-15,2024-06-03T09:00:00Z,2025-03-03T09:00:00Z,true",
+        "o22,a1,u_ae3,Acme add-on,New Business,Partner,Closed Won,3000.00,USD,100,Closed,true,true,"
+        "2025-02-14,2025-01-13T09:00:00Z,2025-03-03T09:00:00Z,true",
     ))
     assert_blocked(case, before, capsys, "marts/fct_opportunities: gx_suite",
                    "expect_table_row_count_to_be_between")
@@ -525,7 +531,8 @@ def test_published_file_opens_with_duckdb_1_4(baseline):
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "2"
+    # o1 and o3, and the rehired rep's o21 and o22 (tests/fixtures/handmade/README.md)
+    assert result.stdout.strip() == "4"
 
 
 def test_no_restricted_column_reaches_bi(baseline):

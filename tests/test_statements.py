@@ -422,7 +422,10 @@ def test_a_publication_without_the_names_still_gives_the_statements(home):
 # Closer"; comp/2025-03-01/comp_plan.csv names P_AE "AE quarterly" (quarterly). As of the last
 # landing day, 2025-03-02, Q1 2025 is open. Worked by hand: E_AE1 o1 1000 USD x 60% = 600 x 8% =
 # 48.00 + SPIF 100.00 (owner, New Business), o3 2100 x 8% = 168.00 + SPIF 100.00 -> 416.00; E_AE2
-# o1 1000 x 40% = 400 x 8% = 32.00 (not the owner: no SPIF). Total 448.00; nothing paid.
+# o1 1000 x 40% = 400 x 8% = 32.00 (not the owner: no SPIF). The rehired rep "Riley Return"
+# (E_AE3 until 2024-10-31, E_AE3R since 2025-01-06, one CRM user): E_AE3R o22 3000 x 8% = 240.00 +
+# SPIF 100.00 (owner, New Business) = 340.00; E_AE3 keeps a Q1 plan period (a clawback could land
+# there) with nothing in it. Total 788.00; nothing paid.
 
 @pytest.fixture(scope="module")
 def handmade_home(handmade_baseline, tmp_path_factory) -> Path:
@@ -442,7 +445,9 @@ def test_the_names_reach_the_restricted_publication_and_never_bi(handmade_home):
     finally:
         con.close()
     assert names == [("E_AE1", "quarter", "P_AE", "AE quarterly", "Alex Seller"),
-                     ("E_AE2", "quarter", "P_AE", "AE quarterly", "Sam Closer")]
+                     ("E_AE2", "quarter", "P_AE", "AE quarterly", "Sam Closer"),
+                     ("E_AE3", "quarter", "P_AE", "AE quarterly", "Riley Return"),
+                     ("E_AE3R", "quarter", "P_AE", "AE quarterly", "Riley Return")]
     assert published(
         handmade_home,
         "select table_name, column_name from information_schema.columns "
@@ -466,10 +471,11 @@ def test_the_statements_of_a_built_quarter_name_it_and_total_it(handmade_home, c
              r["paid_amount"]) for r in rows] == [
         ("rep", "E_AE1", "Alex Seller", "AE quarterly", "416.00", "0.00"),
         ("rep", "E_AE2", "Sam Closer", "AE quarterly", "32.00", "0.00"),
-        ("total", "", "", "", "448.00", "0.00"),
+        ("rep", "E_AE3R", "Riley Return", "AE quarterly", "340.00", "0.00"),
+        ("total", "", "", "", "788.00", "0.00"),
     ]
     assert _table_rows((folder / "index.html").read_text())[-1] == [
-        "Total (2 reps)", "", "448.00", "0.00", "0.00", "", ""]
+        "Total (3 reps)", "", "788.00", "0.00", "0.00", "", ""]
     # Q2 has no data as of 2025-03-02
     capsys.readouterr()
     assert main(["statements", "--period", "2025-04", "--home", str(handmade_home)]) == 2

@@ -13,3 +13,15 @@
         (select as_of_date from {{ adapter.quote(target.database) }}.raw._build_as_of)
     {%- endif -%}
 {%- endmacro %}
+
+{#
+  "As known on day K" (METRICS.md, Commissions: versions with system_modstamp, else landing
+  day, on or before it): the version of a versioned staging row (stg_*_versions: known_from,
+  superseded_at) that the data known by the end of day K gives - first known before
+  `known_before` (K + 1 day, 00:00 UTC) and not yet superseded then. The one place that rule
+  is written; every "as known at the evaluation day" join uses it.
+#}
+{% macro known_at(versions, known_before) -%}
+    ({{ versions }}.known_from < {{ known_before }}
+        and ({{ versions }}.superseded_at is null or {{ versions }}.superseded_at >= {{ known_before }}))
+{%- endmacro %}

@@ -21,10 +21,7 @@
 {% macro default__to_reporting(amount, currency, on_date) -%}
     {#- The rate table's columns are renamed so that an unqualified `currency` or date column
         of the caller can never bind to the rate table inside the subquery. -#}
-    case
-        when {{ amount }} is null then null
-        when {{ currency }} = '{{ var("reporting_currency") }}' then {{ money(amount) }}
-        else {{ money(amount ~ ' * (
+    {{ convert_at_rate(amount, currency, '(
             select fx.fx_rate
             from (
                 select currency as fx_currency, rate_date as fx_rate_date, rate_to_reporting as fx_rate
@@ -35,5 +32,18 @@
             order by fx.fx_rate_date desc
             limit 1
         )') }}
+{%- endmacro %}
+
+{#
+  Currency conversion, written once: an amount in `currency` in the reporting currency, given
+  the rate that applies (1 unit of `currency` in the reporting currency). The reporting
+  currency itself needs no rate (METRICS.md); a null amount stays null. Callers find the rate
+  (to_reporting above looks it up; the commission models join the rates known then).
+#}
+{% macro convert_at_rate(amount, currency, rate) -%}
+    case
+        when {{ amount }} is null then null
+        when {{ currency }} = '{{ var("reporting_currency") }}' then {{ money(amount) }}
+        else {{ money(amount ~ ' * ' ~ rate) }}
     end
 {%- endmacro %}

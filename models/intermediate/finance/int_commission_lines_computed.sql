@@ -53,15 +53,10 @@ spif_matches as (
         credits.period_start,
         credits.opportunity_id,
         spif_versions.spif_id,
-        case
-            when spif_versions.currency = '{{ var("reporting_currency") }}'
-                then {{ money('spif_versions.amount_per_deal_local') }}
-            else {{ money('spif_versions.amount_per_deal_local * fx_rates.rate_to_reporting') }}
-        end as spif_amount
+        {{ convert_at_rate('spif_versions.amount_per_deal_local', 'spif_versions.currency', 'fx_rates.rate_to_reporting') }} as spif_amount
     from credits
     inner join spif_versions
-        on spif_versions.known_from < credits.known_before
-        and (spif_versions.superseded_at is null or spif_versions.superseded_at >= credits.known_before)
+        on {{ known_at('spif_versions', 'credits.known_before') }}
         and credits.close_date >= spif_versions.start_date
         and credits.close_date <= spif_versions.end_date
         and (spif_versions.opportunity_type is null or spif_versions.opportunity_type = credits.opportunity_type)

@@ -54,11 +54,7 @@ at_close as (
     from closed_deals
     inner join opportunity_versions
         on opportunity_versions.opportunity_id = closed_deals.opportunity_id
-        and opportunity_versions.known_from < closed_deals.known_before
-        and (
-            opportunity_versions.superseded_at is null
-            or opportunity_versions.superseded_at >= closed_deals.known_before
-        )
+        and {{ known_at('opportunity_versions', 'closed_deals.known_before') }}
 ),
 
 later_won_versions as (
@@ -132,8 +128,7 @@ splits_at_close as (
     from closed_deals
     inner join split_versions
         on split_versions.opportunity_id = closed_deals.opportunity_id
-        and split_versions.known_from < closed_deals.known_before
-        and (split_versions.superseded_at is null or split_versions.superseded_at >= closed_deals.known_before)
+        and {{ known_at('split_versions', 'closed_deals.known_before') }}
 ),
 
 split_changes as (

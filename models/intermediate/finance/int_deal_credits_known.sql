@@ -11,8 +11,9 @@
 --     (a later change of its close date does not book it again).
 --   * Credit (METRICS.md, Credit and bookings): amount x split_percentage / 100 for each split
 --     known at the evaluation day (split rows of one user add up), else 100% to the owner;
---     amount in the reporting currency at the close date's rate as known then. CRM users map
---     to employees through employee.crm_user_id as known then.
+--     amount in the reporting currency at the close date's rate as known then. A CRM user is
+--     the employee it is on the close date (METRICS.md, Reps and rehires; int_employees_known:
+--     the rule of int_crm_user_employees on the employees as known then).
 --   * The opportunity owner takes part even without a split (SPIFs go to the owner; METRICS.md),
 --     with split_percentage 0.
 --   * credited_before: the rep's credit on the period's deals before this one, in the order
@@ -108,8 +109,7 @@ commissionable as (
         on periods.period_type = credit_days.period_type
         and credit_days.credit_date >= periods.period_start
         and credit_days.credit_date <= periods.period_end
-    where credit_days.known_from < periods.known_before
-        and (credit_days.superseded_at is null or credit_days.superseded_at >= periods.known_before)
+    where {{ known_at('credit_days', 'periods.known_before') }}
 ),
 
 deals as (
@@ -128,8 +128,7 @@ known_splits as (
     from deals
     inner join split_versions
         on split_versions.opportunity_id = deals.opportunity_id
-        and split_versions.known_from < deals.known_before
-        and (split_versions.superseded_at is null or split_versions.superseded_at >= deals.known_before)
+        and {{ known_at('split_versions', 'deals.known_before') }}
     where not split_versions.is_deleted
 ),
 
@@ -186,14 +185,7 @@ participant_employees as (
         participants.opportunity_split_ids,
         participants.splits_landed_on,
         participants.crm_user_id = deals.owner_id as is_owner,
-        employees.employee_id,
-        row_number() over (
-            partition by deals.opportunity_id, deals.period_type, deals.period_start, participants.crm_user_id
-            order by
-                case when employees.hire_date <= deals.credit_date then 0 else 1 end,
-                employees.hire_date desc,
-                employees.employee_id
-        ) as employee_rank
+        employees.employee_id
     from deals
     inner join participants
         on participants.opportunity_id = deals.opportunity_id
@@ -202,6 +194,7 @@ participant_employees as (
     inner join employees
         on employees.evaluated_on = deals.evaluated_on
         and employees.crm_user_id = participants.crm_user_id
+        and deals.close_date between employees.crm_valid_from and employees.crm_valid_to
 ),
 
 governed as (
@@ -223,7 +216,6 @@ governed as (
         and assignments.employee_id = participant_employees.employee_id
         and assignments.effective_from <= participant_employees.credit_date
         and coalesce(assignments.effective_to, date '9999-12-31') >= participant_employees.credit_date
-    where participant_employees.employee_rank = 1
 ),
 
 rep_deals as (
@@ -235,10 +227,7 @@ rep_deals as (
 converted as (
     select
         rep_deals.*,
-        case
-            when rep_deals.currency = '{{ var("reporting_currency") }}' then {{ money('rep_deals.amount_local') }}
-            else {{ money('rep_deals.amount_local * fx_rates.rate_to_reporting') }}
-        end as amount,
+        {{ convert_at_rate('rep_deals.amount_local', 'rep_deals.currency', 'fx_rates.rate_to_reporting') }} as amount,
         case
             when rep_deals.currency = '{{ var("reporting_currency") }}' then {{ money(1) }}
             else fx_rates.rate_to_reporting

@@ -47,8 +47,7 @@ bands as (
     from filled
     inner join tier_versions
         on tier_versions.plan_id = filled.plan_id
-        and tier_versions.known_from < filled.known_before
-        and (tier_versions.superseded_at is null or tier_versions.superseded_at >= filled.known_before)
+        and {{ known_at('tier_versions', 'filled.known_before') }}
     where not tier_versions.is_deleted
 ),
 

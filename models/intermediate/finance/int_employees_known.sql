@@ -1,22 +1,18 @@
 -- HR employees as known at each evaluation day of the plan periods (int_plan_periods_closed):
 -- which CRM user is which employee (METRICS.md: employee.crm_user_id), and the hire and
 -- termination dates the quota ramp reads. No restricted column.
-with periods as (
-    select * from {{ ref('int_plan_periods_closed') }}
+-- crm_valid_from .. crm_valid_to: the days on which this employee record is its CRM user, as
+-- known then (the rule of int_crm_user_employees, macro crm_user_employee_spans, applied to
+-- the employees known at each evaluation day); null without a CRM user.
+with evaluation_days as (
+    select * from {{ ref('int_evaluation_days') }}
 ),
 
 employee_versions as (
     select * from {{ ref('stg_hr__employee_versions') }}
 ),
 
-evaluation_days as (
-    select distinct
-        evaluated_on,
-        known_before
-    from periods
-),
-
-final as (
+known as (
     select
         evaluation_days.evaluated_on,
         employee_versions.employee_id,
@@ -25,12 +21,24 @@ final as (
         employee_versions.termination_date
     from evaluation_days
     inner join employee_versions
-        on employee_versions.known_from < evaluation_days.known_before
-        and (
-            employee_versions.superseded_at is null
-            or employee_versions.superseded_at >= evaluation_days.known_before
-        )
+        on {{ known_at('employee_versions', 'evaluation_days.known_before') }}
     where not employee_versions.is_deleted
+),
+
+crm_user_spans as (
+    {{ crm_user_employee_spans('known', partition_by=['evaluated_on']) }}
+),
+
+final as (
+    select
+        known.*,
+        crm_user_spans.valid_from as crm_valid_from,
+        crm_user_spans.valid_to as crm_valid_to
+    from known
+    left join crm_user_spans
+        on known.evaluated_on = crm_user_spans.evaluated_on
+        and known.employee_id = crm_user_spans.employee_id
+        and crm_user_spans.valid_from <= crm_user_spans.valid_to
 )
 
 select * from final

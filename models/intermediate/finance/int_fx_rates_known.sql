@@ -3,19 +3,12 @@
 -- over, so "the rate in force on day d as known at K" (METRICS.md: the latest rate on or
 -- before d) is the row with rate_date <= d < next_rate_date. The reporting currency needs no
 -- rate and has none here.
-with periods as (
-    select * from {{ ref('int_plan_periods_closed') }}
+with evaluation_days as (
+    select * from {{ ref('int_evaluation_days') }}
 ),
 
 fx_rate_versions as (
     select * from {{ ref('stg_comp__fx_rate_versions') }}
-),
-
-evaluation_days as (
-    select distinct
-        evaluated_on,
-        known_before
-    from periods
 ),
 
 known_rates as (
@@ -26,11 +19,7 @@ known_rates as (
         fx_rate_versions.rate_to_reporting
     from evaluation_days
     inner join fx_rate_versions
-        on fx_rate_versions.known_from < evaluation_days.known_before
-        and (
-            fx_rate_versions.superseded_at is null
-            or fx_rate_versions.superseded_at >= evaluation_days.known_before
-        )
+        on {{ known_at('fx_rate_versions', 'evaluation_days.known_before') }}
     where not fx_rate_versions.is_deleted
         and fx_rate_versions.rate_to_reporting is not null
 ),

@@ -1,8 +1,8 @@
--- Plan assignments, with their plan's terms, as known at each evaluation day of the plan
--- periods (int_plan_periods_closed). An assignment whose plan is not known that day keeps
+-- Plan assignments, with their plan's terms, as known at each evaluation day
+-- (int_evaluation_days). An assignment whose plan is not known that day keeps
 -- null plan columns (it governs nothing).
-with periods as (
-    select * from {{ ref('int_plan_periods_closed') }}
+with evaluation_days as (
+    select * from {{ ref('int_evaluation_days') }}
 ),
 
 assignment_versions as (
@@ -11,13 +11,6 @@ assignment_versions as (
 
 plan_versions as (
     select * from {{ ref('stg_comp__comp_plan_versions') }}
-),
-
-evaluation_days as (
-    select distinct
-        evaluated_on,
-        known_before
-    from periods
 ),
 
 known_assignments as (
@@ -30,11 +23,7 @@ known_assignments as (
         assignment_versions.effective_to
     from evaluation_days
     inner join assignment_versions
-        on assignment_versions.known_from < evaluation_days.known_before
-        and (
-            assignment_versions.superseded_at is null
-            or assignment_versions.superseded_at >= evaluation_days.known_before
-        )
+        on {{ known_at('assignment_versions', 'evaluation_days.known_before') }}
     where not assignment_versions.is_deleted
 ),
 
@@ -48,11 +37,7 @@ known_plans as (
         plan_versions.payout_cap_local
     from evaluation_days
     inner join plan_versions
-        on plan_versions.known_from < evaluation_days.known_before
-        and (
-            plan_versions.superseded_at is null
-            or plan_versions.superseded_at >= evaluation_days.known_before
-        )
+        on {{ known_at('plan_versions', 'evaluation_days.known_before') }}
     where not plan_versions.is_deleted
 ),
 

@@ -11,8 +11,8 @@
 --     landed) is read as known at the end of that first day - the first full extracts are the
 --     earliest state there is.
 --   * A period that has not closed by the as-of day is provisional: read as of the as-of day.
-with calendar as (
-    select * from {{ ref('dim_date') }}
+with fiscal_periods as (
+    select * from {{ ref('int_fiscal_periods') }}
 ),
 
 closed_period_versions as (
@@ -43,16 +43,10 @@ history as (
 
 calendar_periods as (
     select distinct
-        'month' as period_type,
-        month_start as period_start,
-        month_end as period_end
-    from calendar
-    union all
-    select distinct
-        'quarter' as period_type,
-        quarter_start as period_start,
-        quarter_end as period_end
-    from calendar
+        period_type,
+        period_start,
+        period_end
+    from fiscal_periods
 ),
 
 plan_periods as (
@@ -75,11 +69,7 @@ closed_period_rows as (
         plan_periods.period_start,
         closed_period_versions.closed_on,
         closed_period_versions.is_deleted,
-        closed_period_versions.known_from < plan_periods.last_day_known_before
-            and (
-                closed_period_versions.superseded_at is null
-                or closed_period_versions.superseded_at >= plan_periods.last_day_known_before
-            ) as counts,
+        {{ known_at('closed_period_versions', 'plan_periods.last_day_known_before') }} as counts,
         closed_period_versions.known_from >= plan_periods.last_day_known_before as is_late
     from plan_periods
     inner join closed_period_versions

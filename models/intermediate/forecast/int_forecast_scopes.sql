@@ -17,56 +17,50 @@ reporting_lines as (
 
 periods as (
     select distinct
-        'month' as period_type,
-        month_start as period_start,
-        month_end as period_end
-    from {{ ref('dim_date') }}
-    union all
-    select distinct
-        'quarter' as period_type,
-        quarter_start as period_start,
-        quarter_end as period_end
-    from {{ ref('dim_date') }}
+        period_type,
+        period_start,
+        period_end
+    from {{ ref('int_fiscal_periods') }}
 ),
 
--- Choice: a CRM user mapped by several HR employees (a rehire) is the latest-hired one
-ranked_user_employees as (
-    select
-        crm_user_id,
-        employee_id,
-        row_number() over (partition by crm_user_id order by hire_date desc, employee_id desc) as hire_rank
-    from employees
-    where crm_user_id is not null
-),
-
-user_employees as (
-    select
-        crm_user_id,
-        employee_id
-    from ranked_user_employees
-    where hire_rank = 1
+-- the employee a CRM user is on a day (METRICS.md, Reps and rehires: forecasts on the
+-- submission date)
+crm_user_employees as (
+    select * from {{ ref('int_crm_user_employees') }}
 ),
 
 forecaster_periods as (
-    select distinct
+    -- Choice: the submission date that names the forecaster's employee record is the last one
+    -- that counts for the period (a rehire between two submissions for one period: the later).
+    select
         submissions.forecaster_id,
         submissions.period_type,
         submissions.period_start,
-        periods.period_end
+        periods.period_end,
+        max(cast(submissions.submitted_at as date)) as last_submitted_on
     from submissions
     inner join periods
         on submissions.period_type = periods.period_type
         and submissions.period_start = periods.period_start
     where cast(submissions.submitted_at as date) <= periods.period_end
+    group by
+        submissions.forecaster_id,
+        submissions.period_type,
+        submissions.period_start,
+        periods.period_end
 ),
 
 forecasters as (
     select
-        forecaster_periods.*,
-        user_employees.employee_id as forecaster_employee_id
+        forecaster_periods.forecaster_id,
+        forecaster_periods.period_type,
+        forecaster_periods.period_start,
+        forecaster_periods.period_end,
+        crm_user_employees.employee_id as forecaster_employee_id
     from forecaster_periods
-    left join user_employees
-        on forecaster_periods.forecaster_id = user_employees.crm_user_id
+    left join crm_user_employees
+        on forecaster_periods.forecaster_id = crm_user_employees.crm_user_id
+        and forecaster_periods.last_submitted_on between crm_user_employees.valid_from and crm_user_employees.valid_to
 ),
 
 own_scope as (

@@ -7,7 +7,7 @@
 {%- set snapshot_start = var('pipeline_snapshot_start', none) %}
 
 with calendar as (
-    select * from {{ ref('dim_date') }}
+    select * from {{ ref('int_dates_spined') }}
 ),
 
 bounds as (

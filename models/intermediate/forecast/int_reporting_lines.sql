@@ -4,45 +4,26 @@
 -- report, `depth` levels up (1 = direct manager). "Every employee below m on day d" is
 --   report_employee_id where manager_employee_id = m
 --     and d between valid_from and coalesce(valid_to, date '9999-12-31').
--- A job row holds from its effective_date to the earliest of its end_date, the day before the
--- employee's next job row and the termination date (the same periods as dim_rep), so a line
--- through a manager who left ends on the manager's last day.
+-- A report's manager on a day is the manager of the job the report holds that day
+-- (int_employee_jobs_spanned, the one job rule), so a line through a manager who left ends on
+-- the manager's last day.
 with recursive
 
-employees as (
-    select * from {{ ref('stg_hr__employees') }}
-),
-
 jobs as (
-    select * from {{ ref('stg_hr__job_history') }}
+    select * from {{ ref('int_employee_jobs_spanned') }}
 ),
 
-job_rows as (
-    select
-        jobs.employee_id,
-        jobs.manager_employee_id,
-        jobs.effective_date,
-        jobs.end_date,
-        employees.termination_date,
-        lead(jobs.effective_date) over (
-            partition by jobs.employee_id order by jobs.effective_date
-        ) as next_effective_date
-    from jobs
-    inner join employees
-        on jobs.employee_id = employees.employee_id
+crm_user_employees as (
+    select * from {{ ref('int_crm_user_employees') }}
 ),
 
 direct_lines as (
     select
         manager_employee_id,
         employee_id as report_employee_id,
-        effective_date as valid_from,
-        least(
-            coalesce(end_date, date '9999-12-31'),
-            coalesce(cast({{ dbt.dateadd('day', -1, 'next_effective_date') }} as date), date '9999-12-31'),
-            coalesce(termination_date, date '9999-12-31')
-        ) as valid_to
-    from job_rows
+        span_start as valid_from,
+        coalesce(span_end, date '9999-12-31') as valid_to
+    from jobs
     where manager_employee_id is not null
         and manager_employee_id <> employee_id
 ),
@@ -126,9 +107,9 @@ final as (
         runs.valid_from,
         cast(nullif(runs.valid_to, date '9999-12-31') as date) as valid_to
     from runs
-    left join employees as managers
+    left join crm_user_employees as managers
         on runs.manager_employee_id = managers.employee_id
-    left join employees as reports
+    left join crm_user_employees as reports
         on runs.report_employee_id = reports.employee_id
 )
 

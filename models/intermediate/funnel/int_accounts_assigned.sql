@@ -1,5 +1,6 @@
 -- Every live account with its territory (CRM account_territory, current assignment) and its
--- owner's HR employee.
+-- owner's HR employee on the as-of day (int_crm_user_employees: a rehired owner is the
+-- current employee record).
 with accounts as (
     select * from {{ ref('stg_crm__accounts') }}
 ),
@@ -12,8 +13,8 @@ territories as (
     select * from {{ ref('stg_crm__territories') }}
 ),
 
-employees as (
-    select * from {{ ref('stg_hr__employees') }}
+crm_user_employees as (
+    select * from {{ ref('int_crm_user_employees') }}
 ),
 
 final as (
@@ -21,7 +22,7 @@ final as (
         accounts.account_id,
         accounts.account_name,
         accounts.owner_id,
-        employees.employee_id as owner_employee_id,
+        crm_user_employees.employee_id as owner_employee_id,
         account_territories.territory_id,
         territories.territory_name,
         territories.region,
@@ -36,8 +37,9 @@ final as (
         on accounts.account_id = account_territories.account_id
     left join territories
         on account_territories.territory_id = territories.territory_id
-    left join employees
-        on accounts.owner_id = employees.crm_user_id
+    left join crm_user_employees
+        on accounts.owner_id = crm_user_employees.crm_user_id
+        and {{ as_of_date() }} between crm_user_employees.valid_from and crm_user_employees.valid_to
 )
 
 select * from final

@@ -1,5 +1,8 @@
 -- The HR job every employee holds on every day they are employed, as contiguous spans
--- (METRICS.md, Rep turnover: segments use the employee's job on the day counted).
+-- (METRICS.md, Reps and rehires: the job on day d is the job_history row with the latest
+-- effective_date <= d; it lasts until the next row's effective_date or the termination date;
+-- end_date is informational). The one place that rule lives: dim_rep is a thin mart over it,
+-- int_reporting_lines reads its managers, turnover and attainment read its segments.
 -- HR job rows become spans that run from the row's effective_date to the day before the
 -- next row starts, so the spans of one employee cover hire_date .. termination_date with no
 -- gap and no overlap:
@@ -21,7 +24,11 @@ job_starts as (
         employees.employee_id,
         employees.hire_date,
         employees.termination_date,
+        employees.crm_user_id,
+        employees.termination_type,
+        employees.is_regretted,
         jobs.effective_date,
+        jobs.fte,
         jobs.role,
         jobs.team,
         jobs.manager_employee_id,
@@ -57,13 +64,17 @@ final as (
     select
         employee_id,
         cast(job_sequence as integer) as job_sequence,
+        crm_user_id,
         role,
         team,
         manager_employee_id,
         territory_id,
+        fte,
         role in ('AE', 'AM', 'SDR', 'BDR') as is_quota_carrier,
         hire_date,
         termination_date,
+        termination_type,
+        is_regretted,
         case when job_sequence = 1 then hire_date else starts_on end as span_start,
         case
             when next_starts_on is not null

@@ -1,6 +1,7 @@
 -- Who gets credit for each live opportunity (METRICS.md, Credit and bookings): one row per
 -- split owner, amount x split_percentage / 100; an opportunity without splits credits 100% to
--- its owner. CRM users map to employees through employee.crm_user_id. Won opportunities'
+-- its owner. A CRM user is the employee it is on the close date (int_crm_user_employees; a
+-- rehired rep's deals land on the employee record of their close date). Won opportunities'
 -- credits are the credited bookings of their close-date period.
 with opportunities as (
     select * from {{ ref('stg_crm__opportunities') }}
@@ -10,8 +11,8 @@ splits as (
     select * from {{ ref('stg_crm__opportunity_splits') }}
 ),
 
-employees as (
-    select * from {{ ref('stg_hr__employees') }}
+crm_user_employees as (
+    select * from {{ ref('int_crm_user_employees') }}
 ),
 
 split_credits as (
@@ -43,7 +44,7 @@ final as (
     select
         opportunities.opportunity_id,
         credits.crm_user_id,
-        employees.employee_id,
+        crm_user_employees.employee_id,
         opportunities.owner_id,
         opportunities.account_id,
         opportunities.opportunity_type,
@@ -58,8 +59,9 @@ final as (
     from credits
     inner join opportunities
         on credits.opportunity_id = opportunities.opportunity_id
-    left join employees
-        on credits.crm_user_id = employees.crm_user_id
+    left join crm_user_employees
+        on credits.crm_user_id = crm_user_employees.crm_user_id
+        and opportunities.close_date between crm_user_employees.valid_from and crm_user_employees.valid_to
 )
 
 select * from final

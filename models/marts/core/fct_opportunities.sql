@@ -1,14 +1,7 @@
 -- One row per live opportunity, as of the as-of day, in the reporting currency.
+-- owner_employee_id: the owner's employee record on the close date (int_opportunities_owned)
 with opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
-),
-
-employees as (
-    select * from {{ ref('stg_hr__employees') }}
-),
-
-stages as (
-    select * from {{ ref('stage_map') }}
+    select * from {{ ref('int_opportunities_owned') }}
 ),
 
 final as (
@@ -16,11 +9,11 @@ final as (
         opportunities.opportunity_id,
         opportunities.account_id,
         opportunities.owner_id,
-        employees.employee_id as owner_employee_id,
+        opportunities.owner_employee_id,
         opportunities.opportunity_type as type,
         opportunities.lead_source,
         opportunities.stage_name,
-        stages.stage_order,
+        opportunities.stage_order,
         opportunities.forecast_category_name,
         opportunities.is_closed,
         opportunities.is_won,
@@ -36,10 +29,6 @@ final as (
         end as sales_cycle_days,
         opportunities.created_at
     from opportunities
-    left join employees
-        on opportunities.owner_id = employees.crm_user_id
-    left join stages
-        on opportunities.stage_name = stages.stage_name
 )
 
 select * from final

@@ -28,11 +28,7 @@ plan_names_known as (
     from rep_periods
     inner join plan_versions
         on plan_versions.plan_id = rep_periods.plan_id
-        and plan_versions.known_from < rep_periods.known_before
-        and (
-            plan_versions.superseded_at is null
-            or plan_versions.superseded_at >= rep_periods.known_before
-        )
+        and {{ known_at('plan_versions', 'rep_periods.known_before') }}
     where not plan_versions.is_deleted
 ),
 

@@ -1,12 +1,8 @@
 -- Commissions computed vs paid by payroll, per rep and plan period start (METRICS.md,
 -- Commissions: Reconciliation), with a reason where the pattern of the payouts explains the
 -- variance. Computation is unrounded; money is rounded to cents only here.
-with computed_lines as (
-    select * from {{ ref('int_commission_lines_computed') }}
-),
-
-clawback_lines as (
-    select * from {{ ref('int_commission_clawbacks_computed') }}
+with lines as (
+    select * from {{ ref('int_commission_lines_unioned') }}
 ),
 
 rep_periods as (
@@ -19,28 +15,6 @@ changes as (
 
 payouts as (
     select * from {{ ref('stg_comp__commission_payouts') }}
-),
-
-lines as (
-    select
-        employee_id,
-        period_type,
-        period_start,
-        opportunity_id,
-        line_type,
-        credited_amount,
-        amount
-    from computed_lines
-    union all
-    select
-        employee_id,
-        period_type,
-        period_start,
-        opportunity_id,
-        line_type,
-        cast(null as decimal(38, 10)) as credited_amount,
-        amount
-    from clawback_lines
 ),
 
 period_totals as (

@@ -27,8 +27,8 @@ states as (
     select * from {{ ref('int_opportunity_states_dated') }}
 ),
 
-calendar as (
-    select * from {{ ref('dim_date') }}
+fiscal_periods as (
+    select * from {{ ref('int_fiscal_periods') }}
 ),
 
 reporting_lines as (
@@ -36,30 +36,20 @@ reporting_lines as (
 ),
 
 employees as (
-    select * from {{ ref('stg_hr__employees') }}
+    select * from {{ ref('int_employments') }}
 ),
 
 -- weeks of period (METRICS.md): week k covers days 7(k-1) .. 7k-1 from the period's first day
 period_weeks as (
     select
-        'month' as period_type,
-        month_start as period_start,
-        month_end as period_end,
-        week_of_month as week_of_period,
+        period_type,
+        period_start,
+        period_end,
+        week_of_period,
         min(date_day) as week_start_date,
         max(date_day) as week_end_date
-    from calendar
-    group by month_start, month_end, week_of_month
-    union all
-    select
-        'quarter' as period_type,
-        quarter_start as period_start,
-        quarter_end as period_end,
-        week_of_quarter as week_of_period,
-        min(date_day) as week_start_date,
-        max(date_day) as week_end_date
-    from calendar
-    group by quarter_start, quarter_end, week_of_quarter
+    from fiscal_periods
+    group by period_type, period_start, period_end, week_of_period
 ),
 
 ended_period_weeks as (
@@ -173,34 +163,17 @@ submitted_forecasts as (
 ),
 
 -- credited bookings of every CRM user in every month and quarter
-bookings as (
-    select
-        credits.crm_user_id,
-        calendar.month_start,
-        calendar.quarter_start,
-        credits.credited_amount
-    from credits
-    inner join calendar
-        on credits.close_date = calendar.date_day
-    where credits.is_won
-),
-
 user_period_bookings as (
     select
-        crm_user_id,
-        'month' as period_type,
-        month_start as period_start,
-        sum(credited_amount) as booked_amount
-    from bookings
-    group by crm_user_id, month_start
-    union all
-    select
-        crm_user_id,
-        'quarter' as period_type,
-        quarter_start as period_start,
-        sum(credited_amount) as booked_amount
-    from bookings
-    group by crm_user_id, quarter_start
+        credits.crm_user_id,
+        fiscal_periods.period_type,
+        fiscal_periods.period_start,
+        sum(credits.credited_amount) as booked_amount
+    from credits
+    inner join fiscal_periods
+        on credits.close_date = fiscal_periods.date_day
+    where credits.is_won
+    group by credits.crm_user_id, fiscal_periods.period_type, fiscal_periods.period_start
 ),
 
 actuals as (

@@ -10,7 +10,7 @@ with accuracy as (
 ),
 
 employees as (
-    select * from {{ ref('stg_hr__employees') }}
+    select * from {{ ref('int_employments') }}
 ),
 
 grouped_rows as (

@@ -23,7 +23,7 @@ quotas as (
 ),
 
 employees as (
-    select * from {{ ref('stg_hr__employees') }}
+    select * from {{ ref('int_employments') }}
 ),
 
 -- the month and quarter containing each snapshot date, and the next ones

@@ -5,26 +5,9 @@ with weekly_states as (
     select * from {{ ref('int_opportunity_states_weekly') }}
 ),
 
-employees as (
-    select * from {{ ref('stg_hr__employees') }}
-),
-
--- a CRM user mapped by several HR employees (a rehire) is the latest-hired one
-ranked_user_employees as (
-    select
-        crm_user_id,
-        employee_id,
-        row_number() over (partition by crm_user_id order by hire_date desc, employee_id desc) as hire_rank
-    from employees
-    where crm_user_id is not null
-),
-
-user_employees as (
-    select
-        crm_user_id,
-        employee_id
-    from ranked_user_employees
-    where hire_rank = 1
+-- the employee the owner is on the snapshot date (a rehired rep: the record of that day)
+crm_user_employees as (
+    select * from {{ ref('int_crm_user_employees') }}
 ),
 
 open_states as (
@@ -38,7 +21,7 @@ final as (
         open_states.week_end_date,
         open_states.is_week_complete,
         open_states.owner_id,
-        user_employees.employee_id as owner_employee_id,
+        crm_user_employees.employee_id as owner_employee_id,
         open_states.stage_name,
         open_states.stage_order,
         open_states.forecast_category_name,
@@ -46,14 +29,15 @@ final as (
         {{ round_money('sum(open_states.amount)') }} as open_pipeline_amount,
         {{ round_money('sum(open_states.amount * open_states.probability * 0.01)') }} as weighted_pipeline_amount
     from open_states
-    left join user_employees
-        on open_states.owner_id = user_employees.crm_user_id
+    left join crm_user_employees
+        on open_states.owner_id = crm_user_employees.crm_user_id
+        and open_states.snapshot_date between crm_user_employees.valid_from and crm_user_employees.valid_to
     group by
         open_states.snapshot_date,
         open_states.week_end_date,
         open_states.is_week_complete,
         open_states.owner_id,
-        user_employees.employee_id,
+        crm_user_employees.employee_id,
         open_states.stage_name,
         open_states.stage_order,
         open_states.forecast_category_name

@@ -12,32 +12,25 @@ credits as (
 ),
 
 employees as (
-    select * from {{ ref('stg_hr__employees') }}
+    select * from {{ ref('int_employments') }}
 ),
 
 job_spans as (
     select * from {{ ref('int_employee_jobs_spanned') }}
 ),
 
-calendar as (
-    select * from {{ ref('dim_date') }}
+fiscal_periods as (
+    select * from {{ ref('int_fiscal_periods') }}
 ),
 
 periods as (
     -- Periods that have started by the as-of day.
     select distinct
-        'month' as period_type,
-        month_start as period_start,
-        month_end as period_end
-    from calendar
-    where month_start <= {{ as_of_date() }}
-    union all
-    select distinct
-        'quarter' as period_type,
-        quarter_start as period_start,
-        quarter_end as period_end
-    from calendar
-    where quarter_start <= {{ as_of_date() }}
+        period_type,
+        period_start,
+        period_end
+    from fiscal_periods
+    where period_start <= {{ as_of_date() }}
 ),
 
 quota_periods as (
@@ -60,35 +53,18 @@ quota_periods as (
     group by employee_id, quarter_start
 ),
 
-won_credits as (
-    select
-        credits.employee_id,
-        credits.credited_amount,
-        calendar.month_start,
-        calendar.quarter_start
-    from credits
-    inner join calendar
-        on credits.close_date = calendar.date_day
-    where credits.is_won
-        and credits.employee_id is not null
-),
-
 booking_periods as (
     select
-        employee_id,
-        'month' as period_type,
-        month_start as period_start,
-        sum(credited_amount) as credited_bookings
-    from won_credits
-    group by employee_id, month_start
-    union all
-    select
-        employee_id,
-        'quarter' as period_type,
-        quarter_start as period_start,
-        sum(credited_amount) as credited_bookings
-    from won_credits
-    group by employee_id, quarter_start
+        credits.employee_id,
+        fiscal_periods.period_type,
+        fiscal_periods.period_start,
+        sum(credits.credited_amount) as credited_bookings
+    from credits
+    inner join fiscal_periods
+        on credits.close_date = fiscal_periods.date_day
+    where credits.is_won
+        and credits.employee_id is not null
+    group by credits.employee_id, fiscal_periods.period_type, fiscal_periods.period_start
 ),
 
 rep_periods as (

@@ -9,7 +9,7 @@
 -- (separations_recorded_from, see the YAML): the export lists only employees it still knows,
 -- so before that month a count of 0 leavers is missing data, not a fact.
 with employees as (
-    select * from {{ ref('stg_hr__employees') }}
+    select * from {{ ref('int_employments') }}
 ),
 
 employee_versions as (
@@ -21,7 +21,7 @@ job_spans as (
 ),
 
 calendar as (
-    select * from {{ ref('dim_date') }}
+    select * from {{ ref('int_dates_spined') }}
 ),
 
 months as (

@@ -10,15 +10,17 @@ states as (
 ),
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_owned') }}
 ),
 
-employees as (
-    select * from {{ ref('stg_hr__employees') }}
+-- Choice: the rep's employee record is the one of the week's last day (a rehire mid-week:
+-- the new record), the day the open opportunities are counted.
+crm_user_employees as (
+    select * from {{ ref('int_crm_user_employees') }}
 ),
 
 calendar as (
-    select * from {{ ref('dim_date') }}
+    select * from {{ ref('int_dates_spined') }}
 ),
 
 weekly_activities as (
@@ -80,7 +82,7 @@ final as (
         rep_weeks.crm_user_id || '|' || cast(rep_weeks.week_start as varchar) as rep_week_key,
         cast(rep_weeks.week_start as date) as week_start,
         rep_weeks.crm_user_id,
-        employees.employee_id,
+        crm_user_employees.employee_id,
         cast(coalesce(weekly_activities.calls, 0) as integer) as calls,
         cast(coalesce(weekly_activities.emails, 0) as integer) as emails,
         cast(coalesce(weekly_activities.meetings, 0) as integer) as meetings,
@@ -108,8 +110,10 @@ final as (
     left join weekly_open_opportunities
         on rep_weeks.crm_user_id = weekly_open_opportunities.crm_user_id
         and rep_weeks.week_start = weekly_open_opportunities.week_start
-    left join employees
-        on rep_weeks.crm_user_id = employees.crm_user_id
+    left join crm_user_employees
+        on rep_weeks.crm_user_id = crm_user_employees.crm_user_id
+        and cast({{ dbt.dateadd('day', 6, 'rep_weeks.week_start') }} as date)
+            between crm_user_employees.valid_from and crm_user_employees.valid_to
 )
 
 select * from final

@@ -3,7 +3,7 @@
 -- order >= k, so a skipped stage counts as passed; conversion k -> k+1 = reached(k+1) /
 -- reached(k). Segment 'all' adds up every segment.
 with opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_owned') }}
 ),
 
 states as (
@@ -23,7 +23,7 @@ stages as (
 ),
 
 calendar as (
-    select * from {{ ref('dim_date') }}
+    select * from {{ ref('int_dates_spined') }}
 ),
 
 -- the funnel's steps: every open stage, then the won stage (a lost stage ends a deal; it is

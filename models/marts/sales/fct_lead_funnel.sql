@@ -6,7 +6,7 @@ with leads as (
 ),
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_owned') }}
 ),
 
 activities as (
@@ -14,7 +14,7 @@ activities as (
 ),
 
 calendar as (
-    select * from {{ ref('dim_date') }}
+    select * from {{ ref('int_dates_spined') }}
 ),
 
 -- the first time a rep acted on each lead: a task when it was logged, an event when it was

@@ -7,7 +7,7 @@ with states as (
 ),
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_owned') }}
 ),
 
 -- rows that show the opportunity moving into a stage (the before_history stand-in does not)

@@ -12,7 +12,7 @@ territories as (
 ),
 
 opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_owned') }}
 ),
 
 states as (
@@ -32,7 +32,7 @@ reps as (
 ),
 
 calendar as (
-    select * from {{ ref('dim_date') }}
+    select * from {{ ref('int_dates_spined') }}
 ),
 
 -- months from the first opportunity's month to the as-of month

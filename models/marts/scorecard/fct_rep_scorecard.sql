@@ -3,15 +3,18 @@
 -- Deal counts and amounts are by opportunity owner; bookings and attainment are the credited
 -- (split) figures of fct_quota_attainment, so the two marts always agree.
 with opportunities as (
-    select * from {{ ref('stg_crm__opportunities') }}
+    select * from {{ ref('int_opportunities_owned') }}
 ),
 
-employees as (
-    select * from {{ ref('stg_hr__employees') }}
+-- the employee a CRM user is on each day (a rehired rep's deals, activities and pipeline
+-- land on the employee record of their date)
+crm_user_employees as (
+    select * from {{ ref('int_crm_user_employees') }}
 ),
 
-calendar as (
-    select * from {{ ref('dim_date') }}
+-- a day's two periods: its fiscal month and its fiscal quarter
+day_periods as (
+    select * from {{ ref('int_fiscal_periods') }}
 ),
 
 attainment as (
@@ -27,29 +30,19 @@ activities as (
     select * from {{ ref('int_activities_unioned') }}
 ),
 
--- a day's two periods: its fiscal month and its fiscal quarter
-day_periods as (
-    select date_day, 'month' as period_type, month_start as period_start, month_end as period_end
-    from calendar
-    union all
-    select date_day, 'quarter', quarter_start, quarter_end
-    from calendar
-),
-
 closed_deals as (
     select
-        employees.employee_id,
+        opportunities.owner_employee_id as employee_id,
         day_periods.period_type,
         day_periods.period_start,
         opportunities.is_won,
         opportunities.amount,
         {{ dbt.datediff('opportunities.created_date', 'opportunities.close_date', 'day') }} as cycle_days
     from opportunities
-    inner join employees
-        on opportunities.owner_id = employees.crm_user_id
     inner join day_periods
         on opportunities.close_date = day_periods.date_day
     where opportunities.is_closed
+        and opportunities.owner_employee_id is not null
         and opportunities.close_date <= {{ as_of_date() }}
 ),
 
@@ -69,17 +62,18 @@ deal_measures as (
 
 logged_activities as (
     select
-        employees.employee_id,
+        crm_user_employees.employee_id,
         day_periods.period_type,
         day_periods.period_start,
         count(*) as activities
     from activities
-    inner join employees
-        on activities.owner_id = employees.crm_user_id
+    inner join crm_user_employees
+        on activities.owner_id = crm_user_employees.crm_user_id
+        and activities.activity_date between crm_user_employees.valid_from and crm_user_employees.valid_to
     inner join day_periods
         on activities.activity_date = day_periods.date_day
     where activities.activity_date <= {{ as_of_date() }}
-    group by employees.employee_id, day_periods.period_type, day_periods.period_start
+    group by crm_user_employees.employee_id, day_periods.period_type, day_periods.period_start
 ),
 
 -- every rep and period with a quota, a closed deal or an activity
@@ -117,10 +111,11 @@ open_pipeline as (
         measured_on.period_start,
         sum(states.amount) as open_pipeline_amount
     from measured_on
-    inner join employees
-        on measured_on.employee_id = employees.employee_id
+    inner join crm_user_employees
+        on measured_on.employee_id = crm_user_employees.employee_id
+        and measured_on.measured_on between crm_user_employees.valid_from and crm_user_employees.valid_to
     inner join states
-        on states.owner_id = employees.crm_user_id
+        on states.owner_id = crm_user_employees.crm_user_id
         and states.valid_from <= measured_on.measured_on
         and coalesce(states.valid_to, date '9999-12-31') >= measured_on.measured_on
     where states.is_open
@@ -130,7 +125,7 @@ open_pipeline as (
 final as (
     select
         measured_on.employee_id,
-        employees.crm_user_id,
+        crm_user_employees.crm_user_id,
         measured_on.period_type,
         measured_on.period_start,
         measured_on.period_end,
@@ -156,8 +151,8 @@ final as (
         {{ round_money('coalesce(open_pipeline.open_pipeline_amount, 0)') }} as open_pipeline_amount,
         cast(coalesce(logged_activities.activities, 0) as integer) as activities
     from measured_on
-    left join employees
-        on measured_on.employee_id = employees.employee_id
+    left join crm_user_employees
+        on measured_on.employee_id = crm_user_employees.employee_id
     left join attainment
         on measured_on.employee_id = attainment.employee_id
         and measured_on.period_type = attainment.period_type
