@@ -104,29 +104,39 @@ def test_metrics_give_the_hand_computed_attainment_of_the_handmade_landing(handm
     # (10,000 a month), past their ramp (quota_share 1). o1 (1,000 USD, won 2025-02-20) is
     # split 60/40 between them; o3 (2,100 USD, won 2025-03-02) is E_AE1's. E_AE2 left on
     # 2025-02-28, but the quarterly quota row starts before that, so its March third counts.
-    # So: January 0 / 20,000; February 1,000 / 20,000 = 5%; March 2,100 / 20,000 = 10.5%;
-    # the quarter 3,100 / 60,000.
+    # The rehired rep (fixture README): E_AE3 30,000 in Q3 2024 (10,000 a month, no ramp), o21
+    # (2,000, won 2024-08-15); E_AE3R 30,000 in Q1 2025 ramped from the rehire (January 0,
+    # February 5,000, March 10,000), o22 (3,000, won 2025-02-14).
+    # So: July 2024 0 / 10,000; August 2,000 / 10,000 = 20%; September 0 / 10,000; January
+    # 2025 0 / 20,000; February 4,000 / 25,000 = 16%; March 2,100 / 30,000 = 7%; Q3 2024
+    # 2,000 / 30,000 and Q1 2025 6,100 / 75,000.
     home = handmade_baseline / "home"
     rows = salesops_metrics(home, tmp_path / "months.csv", "--metrics", "bookings,ramp_adjusted_attainment",
                             "--group-by", "metric_time__month", "--order", "metric_time__month")
     assert [(r["metric_time__month"][:10], float(r["bookings"]), float(r["ramp_adjusted_attainment"]))
-            for r in rows] == [("2025-01-01", 0.0, 0.0), ("2025-02-01", 1000.0, pytest.approx(0.05)),
-                               ("2025-03-01", 2100.0, pytest.approx(0.105))]
+            for r in rows] == [("2024-07-01", 0.0, 0.0), ("2024-08-01", 2000.0, pytest.approx(0.2)),
+                               ("2024-09-01", 0.0, 0.0), ("2025-01-01", 0.0, 0.0),
+                               ("2025-02-01", 4000.0, pytest.approx(0.16)),
+                               ("2025-03-01", 2100.0, pytest.approx(0.07))]
     rows = salesops_metrics(home, tmp_path / "quarter.csv", "--metrics", "ramp_adjusted_attainment",
-                            "--group-by", "metric_time__fiscal_quarter")
-    assert [float(r["ramp_adjusted_attainment"]) for r in rows] == [pytest.approx(3100 / 60000)]
+                            "--group-by", "metric_time__fiscal_quarter", "--order", "metric_time__fiscal_quarter")
+    assert [float(r["ramp_adjusted_attainment"]) for r in rows] == [
+        pytest.approx(2000 / 30000), pytest.approx(6100 / 75000)]
 
 
 def test_turnover_metric_gives_the_hand_computed_rate_and_none_before_the_hr_history(handmade_baseline, tmp_path):
-    # tests/fixtures/handmade/hr: E_MGR (hired 2023), E_AE1 (2024-01-08) and E_AE2
-    # (2024-09-02, last day 2025-02-28). February 2025: opening 3, closing 2, one separation:
-    # 1 / 2.5 = 40%. March: 0 / 2. The HR history shows separations from February (the month
-    # of the earliest termination, before the first HR landing day 2025-03-01), so no month
-    # before it has a rate.
+    # tests/fixtures/handmade/hr: E_MGR (hired 2023), E_AE1 (2024-01-08), E_AE2 (2024-09-02,
+    # last day 2025-02-28), E_AE3 (2024-04-01, last day 2024-10-31) rehired as E_AE3R
+    # (2025-01-06). October 2024: opening 4, closing 3, one separation: 1 / 3.5. November,
+    # December: 0 / 3. January 2025: 3 -> 4, 0. February: opening 4, closing 3, one
+    # separation: 1 / 3.5. March: 0 / 3. The HR history shows separations from October 2024
+    # (the month of the earliest termination, before the first HR landing day 2025-03-01), so
+    # no month before it has a rate.
     rows = salesops_metrics(handmade_baseline / "home", tmp_path / "turnover.csv", "--metrics", "turnover_rate",
                             "--group-by", "metric_time__month", "--order", "metric_time__month")
     assert [(r["metric_time__month"][:10], float(r["turnover_rate"])) for r in rows] == [
-        ("2025-02-01", pytest.approx(0.4)), ("2025-03-01", 0.0)]
+        ("2024-10-01", pytest.approx(1 / 3.5)), ("2024-11-01", 0.0), ("2024-12-01", 0.0),
+        ("2025-01-01", 0.0), ("2025-02-01", pytest.approx(1 / 3.5)), ("2025-03-01", 0.0)]
 
 
 def test_sqlalchemy_reads_the_publication_read_only(handmade_baseline):
@@ -140,9 +150,10 @@ def test_sqlalchemy_reads_the_publication_read_only(handmade_baseline):
             tables = set(sa.inspect(con).get_table_names(schema="marts"))
             assert {"fct_quota_attainment", "fct_opportunities", "dim_date"} <= tables
             assert "fct_commissions" not in tables  # restricted: never in bi.duckdb
-            # Hand-checked: o1 (won 1,000) and o3 (won 2,100) are the live opportunities.
+            # Hand-checked: the live won opportunities are o1 (1,000), o3 (2,100), o21 (2,000)
+            # and o22 (3,000).
             won = con.execute(sa.text("select sum(amount) from marts.fct_opportunities where is_won")).scalar()
-            assert float(won) == 3100.0
+            assert float(won) == 8100.0
             with pytest.raises(sa.exc.DBAPIError, match="read-only"):
                 con.execute(sa.text("create table marts.scratch (x integer)"))
     finally:
