@@ -35,9 +35,10 @@ def build(landing: Path, home: Path, as_of: str | None = None) -> int:
     return main(args + (["--as-of", as_of] if as_of else []))
 
 
-def published(home: Path, sql: str, params: list | None = None) -> list[tuple]:
-    """Query the published BI database the way a dashboard would: read-only."""
-    con = duckdb.connect(str(home / "published" / "bi.duckdb"), read_only=True)
+def published(home: Path, sql: str, params: list | None = None, database: str = "bi") -> list[tuple]:
+    """Query the published BI database the way a dashboard would: read-only
+    (database="restricted": the restricted publication, as finance reads it)."""
+    con = duckdb.connect(str(home / "published" / f"{database}.duckdb"), read_only=True)
     try:
         return con.execute(sql, params or []).fetchall()
     finally:

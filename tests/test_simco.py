@@ -1240,7 +1240,7 @@ def test_the_rehired_reps_bookings_attainment_and_turnover_land_on_the_right_emp
         computed = dict(published(
             generated_home,
             "select cast(period_start as varchar), computed_amount from marts.fct_commission_reconciliation "
-            "where employee_id = ?", [back["employee_id"]],
+            "where employee_id = ?", [back["employee_id"]], database="restricted",
         ))
         for r in expected:
             if r["employee_id"] == back["employee_id"]:
