@@ -189,19 +189,13 @@ def forget(home: Path, source: str, day: date) -> Path:
     database = home / "warehouse.duckdb"
     if not database.exists():
         raise ForgetFailed(f"no warehouse at {database}")
-    lock = runs.HomeLock(home)
-    try:
-        lock.acquire(runs.new_run_id(), "salesops forget")
-    except runs.HomeBusy as busy:
-        raise ForgetFailed(f"{busy}; try again when it has finished") from busy
-    try:
+    with runs.holding(home, "salesops forget",
+                      lambda busy: ForgetFailed(f"{busy}; try again when it has finished")):
         con = duckdb.connect(str(database))
         try:
             forgotten = forget_day(con, source, day)
         finally:
             con.close()
-    finally:
-        lock.release()
     if not forgotten:
         raise ForgetFailed(f"{source} {day} is not a loaded landing day of {home}")
     return database

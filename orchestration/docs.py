@@ -56,20 +56,14 @@ def _copy_warehouse(home: Path, dest: Path) -> Path:
     source = home / "warehouse.duckdb"
     if not source.exists():
         raise DocsFailed(f"no warehouse at {source}: build one first (`salesops build --home {home}`)")
-    lock = runs.HomeLock(home)
-    try:
-        lock.acquire(runs.new_run_id(), "salesops docs")
-    except runs.HomeBusy as busy:
-        raise DocsFailed(f"{busy}; run `salesops docs` again when it has finished") from busy
-    try:
+    with runs.holding(home, "salesops docs",
+                      lambda busy: DocsFailed(f"{busy}; run `salesops docs` again when it has finished")):
         copy = dest / source.name
         shutil.copyfile(source, copy)
         wal = source.with_name(source.name + ".wal")
         if wal.exists():
             shutil.copyfile(wal, copy.with_name(wal.name))
         return copy
-    finally:
-        lock.release()
 
 
 def generate(home: Path, site: Path) -> Path:

@@ -172,6 +172,22 @@ class HomeLock:
             self._fd = self.holder = None
 
 
+@contextmanager
+def holding(home: Path | str, origin: str, refused) -> Iterator[Holder]:
+    """Hold the home's lock for the block (a command other than a build: forget, docs). When
+    another run holds it, nothing runs and `refused(busy)` (an exception naming what to do)
+    is raised instead."""
+    lock = HomeLock(home)
+    try:
+        holder = lock.acquire(new_run_id(), origin)
+    except HomeBusy as busy:
+        raise refused(busy) from busy
+    try:
+        yield holder
+    finally:
+        lock.release()
+
+
 def held_here(home: Path | str) -> HomeLock | None:
     """The lock this process holds on the home, if any."""
     return _HELD.get(Path(home).resolve() / LOCK_FILE)
