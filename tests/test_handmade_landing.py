@@ -91,6 +91,28 @@ def test_build_as_of_an_earlier_day_gives_that_days_marts(handmade_baseline, tmp
     ) == [("o1", "Closed Won"), ("o21", "Closed Won"), ("o22", "Closed Won"), ("o3", "Closed Won")]
 
 
+def test_open_opportunities_of_a_week_equal_the_pipeline_snapshots(home):
+    # METRICS.md, Pipeline: the state on d is the latest history row at or before d. The week of
+    # Monday 2025-02-24 ends on Sunday 2025-03-02, the as-of day and the week's (complete)
+    # pipeline snapshot. u_ae1 owns o1, won on 02-20 (h3: closed), and o3, whose latest history
+    # row at or before 03-02 is h7 (Proposal/Price Quote, 02-27: open) although its current row
+    # is Closed Won since the 03-02 extract: so 1 open, in both marts. u_ae3's o22 was won on
+    # 02-14 and u_ae2's o2 is deleted: no open opportunity, no snapshot row.
+    activities = published(
+        home,
+        "select crm_user_id, open_opportunities from marts.fct_activities "
+        "where week_start = date '2025-02-24' and open_opportunities > 0 order by crm_user_id",
+    )
+    snapshot = published(
+        home,
+        "select owner_id, sum(open_opportunity_count) from marts.fct_pipeline_snapshot "
+        "where snapshot_date = date '2025-03-02' and is_week_complete "
+        "group by owner_id order by owner_id",
+    )
+    assert activities == [("u_ae1", 1)]
+    assert snapshot == [("u_ae1", 1)]
+
+
 def test_published_bi_database_holds_no_restricted_column(home):
     # CONTRACTS.md: names, emails, termination reasons and salaries never reach BI.
     restricted = {"full_name", "work_email", "termination_reason", "base_salary", "ote"}
