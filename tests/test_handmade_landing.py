@@ -115,8 +115,9 @@ def test_open_opportunities_of_a_week_equal_the_pipeline_snapshots(home):
     # (t_na), open at h7's 2000.00 USD; o1 and o22 (a1) are won, a2's deals (t_eu) deleted or won.
     coverage = published(
         home,
-        "select territory_id, open_opportunities, open_pipeline_amount from marts.fct_territory_coverage "
-        "where month_start = date '2025-03-01' order by territory_id",
+        "select territory_id, open_opportunities, open_pipeline_amount "
+        "from marts.fct_territory_coverage where month_start = date '2025-03-01' "
+        "order by territory_id",
     )
     assert coverage == [("t_eu", 0, Decimal("0.00")), ("t_na", 1, Decimal("2000.00"))]
 
