@@ -91,6 +91,37 @@ def test_build_as_of_an_earlier_day_gives_that_days_marts(handmade_baseline, tmp
     ) == [("o1", "Closed Won"), ("o21", "Closed Won"), ("o22", "Closed Won"), ("o3", "Closed Won")]
 
 
+def test_open_opportunities_of_a_week_equal_the_pipeline_snapshots(home):
+    # METRICS.md, Pipeline: the state on d is the latest history row at or before d. The week of
+    # Monday 2025-02-24 ends on Sunday 2025-03-02, the as-of day and the week's (complete)
+    # pipeline snapshot. u_ae1 owns o1, won on 02-20 (h3: closed), and o3, whose latest history
+    # row at or before 03-02 is h7 (Proposal/Price Quote, 02-27: open) although its current row
+    # is Closed Won since the 03-02 extract: so 1 open, in both marts. u_ae3's o22 was won on
+    # 02-14 and u_ae2's o2 is deleted: no open opportunity, no snapshot row.
+    activities = published(
+        home,
+        "select crm_user_id, open_opportunities from marts.fct_activities "
+        "where week_start = date '2025-02-24' and open_opportunities > 0 order by crm_user_id",
+    )
+    snapshot = published(
+        home,
+        "select owner_id, sum(open_opportunity_count) from marts.fct_pipeline_snapshot "
+        "where snapshot_date = date '2025-03-02' and is_week_complete "
+        "group by owner_id order by owner_id",
+    )
+    assert activities == [("u_ae1", 1)]
+    assert snapshot == [("u_ae1", 1)]
+    # fct_territory_coverage asks the same question on the as-of day for March: o3 is on a1
+    # (t_na), open at h7's 2000.00 USD; o1 and o22 (a1) are won, a2's deals (t_eu) deleted or won.
+    coverage = published(
+        home,
+        "select territory_id, open_opportunities, open_pipeline_amount "
+        "from marts.fct_territory_coverage where month_start = date '2025-03-01' "
+        "order by territory_id",
+    )
+    assert coverage == [("t_eu", 0, Decimal("0.00")), ("t_na", 1, Decimal("2000.00"))]
+
+
 def test_published_bi_database_holds_no_restricted_column(home):
     # CONTRACTS.md: names, emails, termination reasons and salaries never reach BI.
     restricted = {"full_name", "work_email", "termination_reason", "base_salary", "ote"}

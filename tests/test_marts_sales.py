@@ -238,8 +238,9 @@ def test_activity_totals_equal_the_live_tasks_and_events(generated_home, generat
 
 def test_activities_open_opportunities_of_the_as_of_week_are_todays_open_deals(generated_home):
     # The week holding the as-of day is measured at the end of the as-of day, when every
-    # opportunity's state is its current row: so the reps' open opportunities are the open
-    # deals fct_opportunities shows.
+    # opportunity's state (its latest history row, METRICS.md Pipeline) is its current row -
+    # the generator writes a history row for every version it emits: so the reps' open
+    # opportunities are the open deals fct_opportunities shows.
     as_of = json.loads((generated_home / "published" / "publication.json").read_text())["as_of"]
     measured, open_now = published(
         generated_home,

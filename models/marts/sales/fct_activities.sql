@@ -6,7 +6,7 @@ with activities as (
 ),
 
 states as (
-    select * from {{ ref('int_opportunity_states_spanned') }}
+    select * from {{ ref('int_opportunity_states_dated') }}
 ),
 
 opportunities as (
@@ -38,12 +38,12 @@ weekly_activities as (
 ),
 
 -- the weeks to measure open opportunities in: from the first opportunity to the as-of week
--- (or the last week with an activity, when later); a week is measured at the end of its
--- Sunday, or at the end of the as-of day while the week is not over
+-- (or the last week with an activity, when later); a week is measured on its Sunday, or on
+-- the as-of day while the week is not over
 week_ends as (
     select
         calendar.week_start,
-        {{ dbt.dateadd('day', 1, 'least(calendar.date_day, ' ~ as_of_date() ~ ')') }} as measured_before
+        least(calendar.date_day, {{ as_of_date() }}) as measured_on
     from calendar
     where calendar.iso_day_of_week = 7
         and calendar.date_day >= (select min(created_date) from opportunities)
@@ -53,8 +53,9 @@ week_ends as (
         )
 ),
 
--- METRICS.md open pipeline: created by then, and the state then (latest history row at or
--- before it, else the current row) is open; owned by the opportunity's current owner
+-- METRICS.md open pipeline: the state on the day measured (int_opportunity_states_dated: the
+-- latest history row at or before it, else the current row; created by then) is open, as in
+-- fct_pipeline_snapshot; owned by the opportunity's current owner
 weekly_open_opportunities as (
     select
         opportunities.owner_id as crm_user_id,
@@ -62,12 +63,10 @@ weekly_open_opportunities as (
         count(*) as open_opportunities
     from week_ends
     inner join states
-        on states.valid_from < week_ends.measured_before
-        and (states.valid_to is null or states.valid_to >= week_ends.measured_before)
+        on week_ends.measured_on between states.valid_from and coalesce(states.valid_to, date '9999-12-31')
     inner join opportunities
         on states.opportunity_id = opportunities.opportunity_id
     where states.is_open
-        and opportunities.created_at < week_ends.measured_before
     group by opportunities.owner_id, week_ends.week_start
 ),
 

@@ -16,7 +16,7 @@ opportunities as (
 ),
 
 states as (
-    select * from {{ ref('int_opportunity_states_spanned') }}
+    select * from {{ ref('int_opportunity_states_dated') }}
 ),
 
 activities as (
@@ -167,8 +167,9 @@ deals_closed as (
     group by deals.territory_id, calendar.month_start
 ),
 
--- METRICS.md open pipeline as of the day measured: created by then, its state then (latest
--- history row at or before it, else the current row) open; amount and close date as of then
+-- METRICS.md open pipeline as of the day measured (int_opportunity_states_dated: created by
+-- then, its state then - the latest history row at or before it, else the current row - open;
+-- amount and close date as of then)
 open_pipeline as (
     select
         accounts.territory_id,
@@ -177,14 +178,12 @@ open_pipeline as (
         sum(states.amount) as open_pipeline_amount
     from months
     inner join states
-        on states.valid_from < {{ dbt.dateadd('day', 1, 'months.measured_on') }}
-        and (states.valid_to is null or states.valid_to >= {{ dbt.dateadd('day', 1, 'months.measured_on') }})
+        on months.measured_on between states.valid_from and coalesce(states.valid_to, date '9999-12-31')
     inner join opportunities
         on states.opportunity_id = opportunities.opportunity_id
     inner join accounts
         on opportunities.account_id = accounts.account_id
     where states.is_open
-        and opportunities.created_date <= months.measured_on
         and accounts.territory_id is not null
     group by accounts.territory_id, months.month_start
 ),
