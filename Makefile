@@ -24,15 +24,16 @@ run: $(STAMP)
 	$(BIN)/salesops build --landing $(LANDING) --home $(HOME_DIR)
 
 # The suite in two halves side by side (2 cores), each with its own session builds: half A
-# builds the generated 200-rep company and runs what reads it (plus the failure-message and
-# dbt unit tests, which share the hand-made build, to even the halves out); half B, everything
+# builds the generated 200-rep company and runs what reads it (plus the failure-message, dbt
+# unit-test and BI-access tests, which share the hand-made build, to even the halves out); half
+# B, everything
 # else, builds the hand-made landing and runs its fault cases. (The dbt manifest is parsed once
 # first.) Each half's output is shown when both are done; then the serial tests alone (they
 # time how fast processes stop).
 TESTS_HALF_A := tests/test_end_to_end.py tests/test_marts_sales.py tests/test_marts_people.py \
 	tests/test_marts_forecast.py tests/test_marts_finance.py tests/test_simco.py tests/test_ingest.py \
 	tests/test_gx_suites.py tests/test_definitions.py tests/test_failure_messages.py \
-	tests/test_dbt_unit_tests.py tests/test_dashboard.py
+	tests/test_dbt_unit_tests.py tests/test_dashboard.py tests/test_bi_access.py
 TEST_LOGS := var/test-logs
 
 # The dashboard tests drive Debian's chromium with Playwright (never `playwright install`):
