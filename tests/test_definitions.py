@@ -98,3 +98,21 @@ def test_settings_reach_dagster_as_config_not_by_writing_the_environment():
         if (text := path.read_text())
     }
     assert {name: n for name, n in writes.items() if n} == {"runs.py": 2, "transform/project.py": 1}
+
+
+def test_dbt_partial_parse_state_is_dropped_when_project_files_move(tmp_path):
+    # A file added, removed or renamed in the project (a model moved to another folder) makes
+    # the next parse a full one; an unchanged set of files keeps dbt's partial-parse state.
+    from orchestration.transform.project import drop_partial_parse_if_files_moved
+
+    state = tmp_path / "partial_parse.msgpack"
+    state.write_bytes(b"state")
+    drop_partial_parse_if_files_moved(tmp_path)  # no record yet: unknown files, full parse
+    assert not state.exists()
+    state.write_bytes(b"state")
+    drop_partial_parse_if_files_moved(tmp_path)  # the same files as recorded: kept
+    assert state.read_bytes() == b"state"
+    record = tmp_path / "salesops_project_files.txt"
+    record.write_text(record.read_text().replace("int_opportunity_states_spanned.sql", "moved.sql"))
+    drop_partial_parse_if_files_moved(tmp_path)  # the recorded files differ: dropped
+    assert not state.exists()

@@ -28,7 +28,11 @@ from orchestration.quality.failures import (
     store_failing_rows,
 )
 from orchestration.resources import Warehouse
-from orchestration.transform.project import dbt_manifest, dbt_project
+from orchestration.transform.project import (
+    dbt_manifest,
+    dbt_project,
+    drop_partial_parse_if_files_moved,
+)
 
 
 class SalesOpsTranslator(DagsterDbtTranslator):
@@ -100,6 +104,7 @@ def dbt_models(
         record_as_of(con, as_of)
     log_path = dbt_log_path(Path(warehouse.home), context.run.run_id)
     context.log.info(f"dbt's output: {log_path}")
+    drop_partial_parse_if_files_moved(dbt_target_path(Path(warehouse.home)))
     invocation = dbt.cli(
         # dbt writes the warehouse this run was configured with
         [*dbt_build_args(), *warehouse_vars(warehouse.database_path)],

@@ -48,18 +48,38 @@ class DbtCli(DbtCliResource):
 _SOURCES = ("dbt_project.yml", "profiles.yml", "models", "seeds", "macros", "tests")
 
 
-def _newest_source_mtime() -> float:
-    newest = 0.0
+def _source_files() -> list[Path]:
+    files = []
     for name in _SOURCES:
         path = DBT_PROJECT_DIR / name
-        files = [path] if path.is_file() else list(path.rglob("*")) if path.exists() else []
-        newest = max([newest] + [f.stat().st_mtime for f in files if f.is_file()])
-    return newest
+        found = [path] if path.is_file() else path.rglob("*") if path.exists() else []
+        files += sorted(f for f in found if f.is_file())
+    return files
+
+
+def _newest_source_mtime() -> float:
+    return max([0.0] + [f.stat().st_mtime for f in _source_files()])
+
+
+def drop_partial_parse_if_files_moved(target: Path) -> None:
+    """dbt's partial parsing follows edits to files, but not every move between them: when a
+    model moved to another folder and its unit test to another YAML file, dbt 1.11 found the
+    unit test twice and every parse failed until its state was removed. So when the set of
+    project files has changed since the last parse into `target` (a file added, removed or
+    renamed), dbt's partial-parse state there is dropped and the next parse is a full one."""
+    listing = "\n".join(str(f.relative_to(DBT_PROJECT_DIR)) for f in _source_files())
+    record = target / "salesops_project_files.txt"
+    if record.exists() and record.read_text() == listing:
+        return
+    (target / "partial_parse.msgpack").unlink(missing_ok=True)
+    target.mkdir(parents=True, exist_ok=True)
+    record.write_text(listing)
 
 
 def prepare_manifest(force: bool = False) -> Path:
     """Parse the dbt project into target/manifest.json when it is missing or stale."""
     manifest = Path(dbt_project.manifest_path)
+    drop_partial_parse_if_files_moved(manifest.parent)
     if force or not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
         dbt_project.preparer.prepare(dbt_project)
         # Builds used to leave one artifact folder each here (about 20 MB); they now write to
