@@ -124,12 +124,9 @@ def _build(home: Path, landing: Path | None, as_of: date | None, log) -> BuildRe
     # One writer per home: the lock every run holds (orchestration/runs.py); refused, not
     # waited for, when another run holds it.
     run_id = runs.new_run_id()
-    lock = runs.HomeLock(home)
-    try:
-        lock.acquire(run_id, "salesops build")
-    except runs.HomeBusy as busy:
-        raise BuildFailed(f"{busy}; try again when it has finished", code=2) from busy
-    try:
+    with runs.holding(home, "salesops build",
+                      lambda busy: BuildFailed(f"{busy}; try again when it has finished", code=2),
+                      run_id=run_id):
         check_database(home / "warehouse.duckdb")
         warehouse_config = {
             "home": str(home),
@@ -169,8 +166,6 @@ def _build(home: Path, landing: Path | None, as_of: date | None, log) -> BuildRe
             )
         text, _ = build_summary(result, home / "warehouse.duckdb")
         return BuildReport(result.run_id, text, published_line(result, home), run_outcome(result))
-    finally:
-        lock.release()
 
 
 class ForgetFailed(Exception):

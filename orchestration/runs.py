@@ -173,13 +173,13 @@ class HomeLock:
 
 
 @contextmanager
-def holding(home: Path | str, origin: str, refused) -> Iterator[Holder]:
-    """Hold the home's lock for the block (a command other than a build: forget, docs). When
-    another run holds it, nothing runs and `refused(busy)` (an exception naming what to do)
-    is raised instead."""
+def holding(home: Path | str, origin: str, refused, run_id: str | None = None) -> Iterator[Holder]:
+    """Hold the home's lock for the block, recorded as held by `run_id` (a build's run; else
+    a new id: forget, docs). When another run holds it, nothing runs and `refused(busy)` (an
+    exception naming what to do) is raised instead."""
     lock = HomeLock(home)
     try:
-        holder = lock.acquire(new_run_id(), origin)
+        holder = lock.acquire(run_id or new_run_id(), origin)
     except HomeBusy as busy:
         raise refused(busy) from busy
     try:
