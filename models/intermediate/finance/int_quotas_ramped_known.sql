@@ -131,14 +131,7 @@ month_plans as (
         assignments.plan_id,
         row_number() over (
             partition by tenure.evaluated_on, tenure.employee_id, tenure.month_start
-            order by
-                case
-                    when assignments.effective_from <= tenure.month_start
-                        and coalesce(assignments.effective_to, date '9999-12-31') >= tenure.month_start
-                        then 0
-                    else 1
-                end,
-                assignments.effective_from desc
+            order by {{ plan_in_effect_order('assignments', 'tenure.month_start') }}
         ) as plan_rank
     from tenure
     inner join assignments

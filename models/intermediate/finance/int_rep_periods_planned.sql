@@ -42,15 +42,7 @@ period_plans as (
         assignments.payout_cap_local,
         row_number() over (
             partition by assignments.employee_id, periods.period_type, periods.period_start
-            order by
-                case
-                    when assignments.effective_from <= periods.period_start
-                        and coalesce(assignments.effective_to, date '9999-12-31') >= periods.period_start
-                        then 0
-                    when coalesce(assignments.effective_to, date '9999-12-31') >= periods.period_start then 1
-                    else 2
-                end,
-                assignments.effective_from desc
+            order by {{ plan_in_effect_order('assignments', 'periods.period_start') }}
         ) as plan_rank
     from periods
     inner join assignments
